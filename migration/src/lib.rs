@@ -1,0 +1,27 @@
+//! The directory's schema, as a sequence of sea-orm migrations that run on SQLite and PostgreSQL,
+//! forward and back. One change per dated file; never edit a migration that has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261123_000001_create_vocabulary;
+mod m20261123_000002_create_organization;
+mod m20261123_000003_create_partner;
+mod m20261123_000004_create_post;
+mod m20261123_000005_create_audit_and_change_feed;
+
+/// Applies the migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_vocabulary::Migration),
+            Box::new(m20261123_000002_create_organization::Migration),
+            Box::new(m20261123_000003_create_partner::Migration),
+            Box::new(m20261123_000004_create_post::Migration),
+            Box::new(m20261123_000005_create_audit_and_change_feed::Migration),
+        ]
+    }
+}

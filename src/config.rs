@@ -1,0 +1,122 @@
+//! The one `Config` of the server, read from command-line flags, the environment and a `.env`
+//! file (in that order of precedence). Every setting has a documented default; secrets are kept
+//! in [`Secret`] so that `Debug` never prints them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// A value that must never be printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Server configuration. Each field is also an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://USER:PASSWORD@HOST/DB`.
+    /// Default: the SQLite file `directory.db` in DATA_DIR, created on first start.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<Secret>,
+
+    /// Directory for the embedded default's SQLite file (and, later, generated keys).
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Maximum number of pooled database connections.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub database_max_connections: u32,
+
+    /// Address the HTTP server listens on (port 0 picks a free port).
+    #[arg(
+        long,
+        env = "BIND_ADDRESS",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind_address: SocketAddr,
+
+    /// Log format: `pretty` or `json`.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Log filter in tracing's `EnvFilter` syntax, e.g. `info` or `network_directory=debug`.
+    #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
+    pub log_filter: String,
+
+    /// Seed the network's data (seed/network.toml) when the database is empty at start.
+    #[arg(long, env = "SEED_ON_EMPTY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub seed_on_empty: bool,
+}
+
+impl Config {
+    /// The database URL to use: the configured one, or the embedded default's SQLite file.
+    pub fn database_url(&self) -> Secret {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => Secret::new(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("directory.db").display()
+            )),
+        }
+    }
+
+    /// A configuration for tests and embedding: the given database, port 0, quiet logs.
+    pub fn for_database(database_url: impl Into<String>, data_dir: PathBuf) -> Self {
+        Self {
+            database_url: Some(Secret::new(database_url)),
+            data_dir,
+            database_max_connections: 5,
+            bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log_format: LogFormat::Pretty,
+            log_filter: "warn".to_owned(),
+            seed_on_empty: true,
+        }
+    }
+}

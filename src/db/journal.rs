@@ -1,0 +1,99 @@
+//! The journal of every write: an audit-log entry (who did what, before and after) and a
+//! change-feed entry (for partners' sync), written in the caller's transaction so that both
+//! exist exactly when the change does.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait};
+
+use crate::entity::{audit_log, change_feed};
+use crate::error::AppResult;
+
+/// Who made a change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `system`, `admin`, `organization` or `partner`.
+    pub role: &'static str,
+    /// The token subject, if any.
+    pub sub: Option<String>,
+}
+
+impl Actor {
+    /// The server itself (seeding, retention jobs).
+    pub fn system(what: &str) -> Self {
+        Self {
+            role: "system",
+            sub: Some(what.to_owned()),
+        }
+    }
+}
+
+/// What happened to a row, as the change feed reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// The row was created.
+    Create,
+    /// The row was changed.
+    Update,
+    /// The row was (softly) deleted.
+    Delete,
+}
+
+impl Operation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// One journaled change.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The entity type, e.g. `organization`.
+    pub entity_type: &'static str,
+    /// The row's id.
+    pub entity_id: i32,
+    /// The organization the row belongs to, for filtering the audit log.
+    pub organization_id: Option<i32>,
+    /// What happened.
+    pub operation: Operation,
+    /// The row before (None for a create).
+    pub before: Option<serde_json::Value>,
+    /// The row after (None for a delete).
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes the audit entry and the change-feed entry of `change`.
+pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
+    let now = chrono::Utc::now();
+    audit_log::ActiveModel {
+        id: NotSet,
+        occurred_at: Set(now),
+        actor_role: Set(actor.role.to_owned()),
+        actor_sub: Set(actor.sub.clone()),
+        action: Set(format!(
+            "{}.{}",
+            change.entity_type,
+            change.operation.as_str()
+        )),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        organization_id: Set(change.organization_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        request_id: Set(crate::telemetry::current_request_id()),
+    }
+    .insert(db)
+    .await?;
+    change_feed::ActiveModel {
+        seq: NotSet,
+        occurred_at: Set(now),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        operation: Set(change.operation.as_str().to_owned()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The database: connecting (pool, SQLite pragmas), migrating, seeding, and counting the SQL
+//! statements the server runs.
+
+pub mod journal;
+pub mod page;
+pub mod seed;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+
+/// Counts every SQL statement run through the pool (the N+1 test reads it).
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Connects to the configured database, creating the SQLite file (and its directory) if needed.
+pub async fn connect(config: &Config) -> AppResult<(DatabaseConnection, StatementCounter)> {
+    let url = config.database_url();
+    let url = url.expose();
+    if url.starts_with("sqlite:") && config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+            AppError::internal(format!(
+                "cannot create {}: {err}",
+                config.data_dir.display()
+            ))
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.database_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.foreign_keys(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    let mut db = Database::connect(options)
+        .await
+        .map_err(|err| AppError::internal(format!("cannot connect to the database: {err}")))?;
+    let counter = StatementCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
+    Migrator::up(db, None).await.map_err(AppError::from)
+}
+
+/// Rolls back the last `steps` migrations.
+pub async fn rollback(db: &DatabaseConnection, steps: u32) -> AppResult<()> {
+    Migrator::down(db, Some(steps))
+        .await
+        .map_err(AppError::from)
+}
+
+/// Checks that the database answers.
+pub async fn ping(db: &DatabaseConnection) -> AppResult<()> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+/// True for PostgreSQL, false for SQLite.
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

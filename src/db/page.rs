@@ -1,0 +1,474 @@
+//! Keyset pagination over any table, for top-level lists and for lists nested under many
+//! parents at once (one query per batch: `ROW_NUMBER() OVER (PARTITION BY parent …)`).
+//!
+//! Order is always `(sort key, id)`, so it is total and stable; cursors carry those two values,
+//! never an offset. The `after`/`before` bounds and the `first`/`last` limits follow the Relay
+//! connection specification.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, Order, OverStatement, Query,
+    SelectStatement, WindowStatement,
+};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The most items one page may hold.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+const PARENT: &str = "page_parent";
+const ROW_NUMBER: &str = "page_row";
+
+/// The value of a sort key, as carried in a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyValue {
+    /// A text key (a `sort_name`).
+    #[serde(rename = "s")]
+    Text(String),
+    /// A date key.
+    #[serde(rename = "d")]
+    Date(NaiveDate),
+    /// A timestamp key.
+    #[serde(rename = "t")]
+    Time(DateTime<Utc>),
+}
+
+impl From<KeyValue> for Value {
+    fn from(value: KeyValue) -> Self {
+        match value {
+            KeyValue::Text(text) => text.into(),
+            KeyValue::Date(date) => date.into(),
+            KeyValue::Time(time) => time.into(),
+        }
+    }
+}
+
+/// A position in an ordered list: the sort key and id of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The ordering this cursor belongs to; a cursor is refused under another ordering.
+    #[serde(rename = "o")]
+    pub order: String,
+    /// The sort key of the item.
+    #[serde(rename = "k")]
+    pub key: KeyValue,
+    /// The id of the item (the tie-breaker).
+    #[serde(rename = "i")]
+    pub id: i32,
+}
+
+impl Cursor {
+    /// The opaque string handed to clients.
+    pub fn encode(&self) -> String {
+        // Serializing this plain struct cannot fail.
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str, order: &str, argument: &str) -> AppResult<Self> {
+        let invalid =
+            || AppError::bad_input(format!("`{argument}` is not a valid cursor for this list"));
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        if cursor.order != order {
+            return Err(invalid());
+        }
+        Ok(cursor)
+    }
+}
+
+/// The Relay arguments of a connection field, as the client sent them.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    /// `first`
+    pub first: Option<i32>,
+    /// `after`
+    pub after: Option<String>,
+    /// `last`
+    pub last: Option<i32>,
+    /// `before`
+    pub before: Option<String>,
+}
+
+/// A validated page request: how many items, from where, in which direction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    /// Items wanted.
+    pub limit: u64,
+    /// True for `last`: the page is taken from the end.
+    pub backward: bool,
+    /// Only items after this one.
+    pub after: Option<Cursor>,
+    /// Only items before this one.
+    pub before: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Validates the client's arguments for a list ordered by `order`.
+    pub fn parse(args: PageArgs, order: &str) -> AppResult<Self> {
+        let check = |name: &str, value: i32| {
+            if !(0..=MAX_PAGE_SIZE).contains(&value) {
+                return Err(AppError::bad_input(format!(
+                    "`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {value}"
+                )));
+            }
+            Ok(value as u64)
+        };
+        let (limit, backward) = match (args.first, args.last) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input("give `first` or `last`, not both"));
+            }
+            (Some(first), None) => (check("first", first)?, false),
+            (None, Some(last)) => (check("last", last)?, true),
+            (None, None) => (
+                DEFAULT_PAGE_SIZE as u64,
+                args.before.is_some() && args.after.is_none(),
+            ),
+        };
+        let after = args
+            .after
+            .as_deref()
+            .map(|c| Cursor::decode(c, order, "after"))
+            .transpose()?;
+        let before = args
+            .before
+            .as_deref()
+            .map(|c| Cursor::decode(c, order, "before"))
+            .transpose()?;
+        Ok(Self {
+            limit,
+            backward,
+            after,
+            before,
+        })
+    }
+}
+
+/// How a list is ordered: by one key column (ascending or descending), then by `id` the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct SortKey {
+    /// The name of the ordering, written into cursors.
+    pub name: &'static str,
+    /// The table of the key column.
+    pub table: &'static str,
+    /// The key column.
+    pub column: &'static str,
+    /// The column's type.
+    pub kind: KeyKind,
+    /// Newest or largest first.
+    pub descending: bool,
+}
+
+/// The type of a sort key column.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyKind {
+    /// Text, non-null.
+    Text,
+    /// A nullable date; nulls sort as if they were this date.
+    Date { nulls_as: NaiveDate },
+    /// A timestamp, non-null where listed.
+    Time,
+}
+
+impl SortKey {
+    fn expr(&self) -> Expr {
+        let col = Expr::col((Alias::new(self.table), Alias::new(self.column)));
+        match self.kind {
+            KeyKind::Date { nulls_as } => Func::coalesce([col, Expr::val(nulls_as)]).into(),
+            KeyKind::Text | KeyKind::Time => col,
+        }
+    }
+
+    fn id(&self) -> Expr {
+        Expr::col((Alias::new(self.table), Alias::new("id")))
+    }
+
+    /// The cursor of a row with this sort key value and id.
+    pub fn cursor(&self, key: KeyValue, id: i32) -> Cursor {
+        Cursor {
+            order: self.name.to_owned(),
+            key,
+            id,
+        }
+    }
+
+    /// The key value of a nullable date, as this ordering sees it.
+    pub fn date_value(&self, date: Option<NaiveDate>) -> KeyValue {
+        match (date, self.kind) {
+            (Some(date), _) => KeyValue::Date(date),
+            (None, KeyKind::Date { nulls_as }) => KeyValue::Date(nulls_as),
+            (None, _) => KeyValue::Date(NaiveDate::MAX),
+        }
+    }
+
+    /// Rows strictly beyond `cursor` in the direction `forward` (in list order).
+    fn beyond(&self, cursor: &Cursor, forward: bool) -> Condition {
+        let ascending = forward != self.descending;
+        let key: Value = cursor.key.clone().into();
+        let (key_cmp, id_cmp) = if ascending {
+            (self.expr().gt(key.clone()), self.id().gt(cursor.id))
+        } else {
+            (self.expr().lt(key.clone()), self.id().lt(cursor.id))
+        };
+        Condition::any()
+            .add(key_cmp)
+            .add(Condition::all().add(self.expr().eq(key)).add(id_cmp))
+    }
+
+    fn order(&self, backward: bool) -> Order {
+        if self.descending != backward {
+            Order::Desc
+        } else {
+            Order::Asc
+        }
+    }
+
+    fn bounds(&self, page: &PageRequest) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(after) = &page.after {
+            cond = cond.add(self.beyond(after, true));
+        }
+        if let Some(before) = &page.before {
+            cond = cond.add(self.beyond(before, false));
+        }
+        cond
+    }
+}
+
+/// One page of rows, in list order.
+#[derive(Debug, Clone)]
+pub struct Page<M> {
+    /// The rows.
+    pub rows: Vec<M>,
+    /// There are rows before the first one (known only when paging backward, or after a cursor).
+    pub has_previous: bool,
+    /// There are rows after the last one (known only when paging forward, or before a cursor).
+    pub has_next: bool,
+    /// All rows of the list, over all pages, when asked for.
+    pub total: Option<u64>,
+}
+
+impl<M> Page<M> {
+    fn from_overfetch(mut rows: Vec<M>, page: &PageRequest, total: Option<u64>) -> Self {
+        let more = rows.len() as u64 > page.limit;
+        rows.truncate(page.limit as usize);
+        if page.backward {
+            rows.reverse();
+        }
+        // Per the Relay specification, the far side is reported only when it is cheap to know:
+        // a cursor on that side implies items exist there.
+        let (has_previous, has_next) = if page.backward {
+            (more, page.before.is_some())
+        } else {
+            (page.after.is_some(), more)
+        };
+        Self {
+            rows,
+            has_previous,
+            has_next,
+            total,
+        }
+    }
+
+    /// An empty page (a parent with no related rows).
+    pub fn empty(total: bool) -> Self {
+        Self {
+            rows: Vec::new(),
+            has_previous: false,
+            has_next: false,
+            total: total.then_some(0),
+        }
+    }
+}
+
+/// A list: a table, the rows of it that qualify, and its ordering.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The table listed.
+    pub table: &'static str,
+    /// Which rows qualify (visibility and the client's filters).
+    pub filter: Condition,
+    /// The ordering.
+    pub sort: SortKey,
+}
+
+/// How rows of a listed table hang under a parent.
+#[derive(Debug, Clone, Copy)]
+pub enum Link {
+    /// The listed table has a column holding the parent's id.
+    Column(&'static str),
+    /// A link table `(table, parent column, child column)`.
+    Table(&'static str, &'static str, &'static str),
+    /// The listed table's own id is the parent (a to-one relation seen from the child).
+    SelfId,
+}
+
+impl Link {
+    fn parent_expr(&self, table: &'static str) -> Expr {
+        match *self {
+            Link::Column(column) => Expr::col((Alias::new(table), Alias::new(column))),
+            Link::Table(link, parent, _) => Expr::col((Alias::new(link), Alias::new(parent))),
+            Link::SelfId => Expr::col((Alias::new(table), Alias::new("id"))),
+        }
+    }
+
+    fn join(&self, table: &'static str, select: &mut SelectStatement) {
+        if let Link::Table(link, _, child) = *self {
+            select.inner_join(
+                Alias::new(link),
+                Expr::col((Alias::new(link), Alias::new(child)))
+                    .equals((Alias::new(table), Alias::new("id"))),
+            );
+        }
+    }
+}
+
+impl Listing {
+    /// One page of the list, with the total count when `with_total`.
+    pub async fn page<M: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+        page: &PageRequest,
+        with_total: bool,
+    ) -> AppResult<Page<M>> {
+        let mut select = Query::select();
+        select
+            .column((Alias::new(self.table), Asterisk))
+            .from(Alias::new(self.table))
+            .cond_where(self.filter.clone().add(self.sort.bounds(page)))
+            .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
+            .order_by_expr(self.sort.id(), self.sort.order(page.backward))
+            .limit(page.limit + 1);
+        let rows = db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| M::from_query_result(row, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = if with_total {
+            Some(self.count(db).await?)
+        } else {
+            None
+        };
+        Ok(Page::from_overfetch(rows, page, total))
+    }
+
+    /// The number of rows in the list.
+    pub async fn count(&self, db: &impl ConnectionTrait) -> AppResult<u64> {
+        let mut select = Query::select();
+        select
+            .expr_as(
+                Expr::col((Alias::new(self.table), Alias::new("id"))).count(),
+                Alias::new("n"),
+            )
+            .from(Alias::new(self.table))
+            .cond_where(self.filter.clone());
+        let row = db.query_one(&select).await?;
+        let n: i64 = match row {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        Ok(n as u64)
+    }
+
+    /// One page per parent, in one query (plus one for the totals when `with_total`).
+    pub async fn pages_by_parent<M: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+        with_total: bool,
+    ) -> AppResult<HashMap<i32, Page<M>>> {
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let parent = link.parent_expr(self.table);
+        let order = self.sort.order(page.backward);
+        let mut window = WindowStatement::new();
+        window
+            .add_partition_by(parent.clone())
+            .order_by_expr(self.sort.expr(), order.clone())
+            .order_by_expr(self.sort.id(), order);
+        let mut inner = Query::select();
+        inner
+            .column((Alias::new(self.table), Asterisk))
+            .expr_as(parent.clone(), Alias::new(PARENT))
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER))
+            .from(Alias::new(self.table));
+        link.join(self.table, &mut inner);
+        inner.cond_where(
+            self.filter
+                .clone()
+                .add(parent.clone().is_in(parents.iter().copied()))
+                .add(self.sort.bounds(page)),
+        );
+        let mut outer = Query::select();
+        outer
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("ranked"))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(page.limit as i64 + 1))
+            .order_by(Alias::new(PARENT), Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
+        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
+        for row in db.query_all(&outer).await? {
+            let parent: i32 = row.try_get("", PARENT)?;
+            grouped
+                .entry(parent)
+                .or_default()
+                .push(M::from_query_result(&row, "")?);
+        }
+        let mut totals = if with_total {
+            self.count_by_parent(db, link, parents).await?
+        } else {
+            HashMap::new()
+        };
+        Ok(parents
+            .iter()
+            .map(|id| {
+                let rows = grouped.remove(id).unwrap_or_default();
+                let total = with_total.then(|| totals.remove(id).unwrap_or(0));
+                (*id, Page::from_overfetch(rows, page, total))
+            })
+            .collect())
+    }
+
+    async fn count_by_parent(
+        &self,
+        db: &impl ConnectionTrait,
+        link: Link,
+        parents: &[i32],
+    ) -> AppResult<HashMap<i32, u64>> {
+        let parent = link.parent_expr(self.table);
+        let mut select = Query::select();
+        select
+            .expr_as(parent.clone(), Alias::new(PARENT))
+            .expr_as(
+                Expr::col((Alias::new(self.table), Alias::new("id"))).count(),
+                Alias::new("n"),
+            )
+            .from(Alias::new(self.table));
+        link.join(self.table, &mut select);
+        select
+            .cond_where(
+                self.filter
+                    .clone()
+                    .add(parent.clone().is_in(parents.iter().copied())),
+            )
+            .add_group_by([parent]);
+        let mut totals = HashMap::new();
+        for row in db.query_all(&select).await? {
+            let parent: i32 = row.try_get("", PARENT)?;
+            let n: i64 = row.try_get("", "n")?;
+            totals.insert(parent, n as u64);
+        }
+        Ok(totals)
+    }
+}

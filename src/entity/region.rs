@@ -1,0 +1,27 @@
+//! A region: one of the twelve provinces, or a finer region under one (`parent_id`).
+
+use sea_orm::entity::prelude::*;
+
+use crate::vocab::RegionKind;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "region")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+    pub deleted_at: Option<DateTimeUtc>,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    pub sort_name: String,
+    pub kind: RegionKind,
+    pub parent_id: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,3 @@
+//! A tag row.
+
+super::vocabulary_entity!("tag");

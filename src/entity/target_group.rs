@@ -1,0 +1,3 @@
+//! A target group row.
+
+super::vocabulary_entity!("target_group");

@@ -1,0 +1,3 @@
+//! A theme row.
+
+super::vocabulary_entity!("theme");

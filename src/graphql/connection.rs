@@ -1,0 +1,108 @@
+//! Relay connections: every list of the API is a connection with `edges`, `nodes`, `pageInfo`
+//! and `totalCount`, paged with `first`/`after` or `last`/`before`. The types are named after
+//! their node (`OrganizationConnection`, `OrganizationEdge`).
+
+use std::borrow::Cow;
+
+use async_graphql::connection::PageInfo;
+use async_graphql::{Context, Object, OutputType, TypeName};
+
+use crate::db::page::{Page, SortKey};
+use crate::graphql::loader::Row;
+
+/// A page of a list of `T`.
+pub struct Conn<T> {
+    edges: Vec<Edge<T>>,
+    has_previous: bool,
+    has_next: bool,
+    total: u32,
+}
+
+/// One item of a page, with its cursor.
+pub struct Edge<T> {
+    cursor: String,
+    node: T,
+}
+
+impl<T: OutputType> TypeName for Conn<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+impl<T: OutputType> TypeName for Edge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::type_name()).into()
+    }
+}
+
+/// A page of a list, in the list's order: its items (as edges with cursors, or as plain nodes),
+/// where it sits in the list, and the size of the whole list.
+#[Object(name_type)]
+impl<T: OutputType> Conn<T> {
+    /// The items of this page, each with its cursor.
+    async fn edges(&self) -> &[Edge<T>] {
+        &self.edges
+    }
+
+    /// The items of this page, without cursors.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Where this page sits in the list, and the cursors to continue from.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.edges.first().map(|e| e.cursor.clone()),
+            end_cursor: self.edges.last().map(|e| e.cursor.clone()),
+        }
+    }
+
+    /// The number of items in the whole list, over all pages.
+    async fn total_count(&self) -> u32 {
+        self.total
+    }
+}
+
+/// An item of a list with its cursor.
+#[Object(name_type)]
+impl<T: OutputType> Edge<T> {
+    /// The opaque cursor of this item, for `after` or `before`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// The item.
+    async fn node(&self) -> &T {
+        &self.node
+    }
+}
+
+/// True when the client selected `totalCount` on the connection being resolved, so that the
+/// count query runs only when it is wanted.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Builds the connection of a page of rows, wrapping each row in its GraphQL type.
+pub fn connection<M: Row, T: OutputType>(
+    page: Page<M>,
+    sort: &SortKey,
+    wrap: impl Fn(M) -> T,
+) -> Conn<T> {
+    Conn {
+        total: page.total.unwrap_or(0).min(u32::MAX as u64) as u32,
+        has_previous: page.has_previous,
+        has_next: page.has_next,
+        edges: page
+            .rows
+            .into_iter()
+            .map(|row| Edge {
+                cursor: sort.cursor(row.key(sort), row.id()).encode(),
+                node: wrap(row),
+            })
+            .collect(),
+    }
+}

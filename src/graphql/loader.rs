@@ -1,0 +1,339 @@
+//! DataLoaders: every relation is loaded for a whole batch of parents in one query, so the number
+//! of SQL statements of a request does not grow with the number of objects it returns.
+//!
+//! One [`DbLoader`] serves all key types; a new one is made for each request, so its cache never
+//! outlives the request.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
+use sea_orm::{DatabaseConnection, FromQueryResult};
+
+use crate::db::page::{KeyValue, Link, Listing, Page, PageArgs, PageRequest, SortKey};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{organization, post, region, vocabulary};
+use crate::vocab::CareDomain;
+
+/// A stored row that the API lists and fetches by id.
+pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
+    /// The table.
+    const TABLE: &'static str;
+    /// The row's id.
+    fn id(&self) -> i32;
+    /// The row's value of a sort key of its table.
+    fn key(&self, sort: &SortKey) -> KeyValue;
+    /// Which rows are visible through the public API.
+    fn visible() -> Condition;
+}
+
+/// Loads rows and relations for one request.
+pub struct DbLoader {
+    db: DatabaseConnection,
+}
+
+impl DbLoader {
+    /// A loader for one request, as a DataLoader batching with tokio.
+    pub fn for_request(db: DatabaseConnection) -> DataLoader<Self> {
+        DataLoader::new(Self { db }, tokio::spawn)
+    }
+}
+
+/// A row fetched by id.
+pub struct ById<M>(pub i32, PhantomData<fn() -> M>);
+
+impl<M> ById<M> {
+    /// The key of row `id`.
+    pub fn new(id: i32) -> Self {
+        Self(id, PhantomData)
+    }
+}
+
+impl<M> Clone for ById<M> {
+    fn clone(&self) -> Self {
+        Self::new(self.0)
+    }
+}
+impl<M> PartialEq for ById<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<M> Eq for ById<M> {}
+impl<M> Hash for ById<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<M: Row> Loader<ById<M>> for DbLoader {
+    type Value = M;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ById<M>]) -> Result<HashMap<ById<M>, M>, AppError> {
+        let mut select = Query::select();
+        select
+            .column((Alias::new(M::TABLE), Asterisk))
+            .from(Alias::new(M::TABLE))
+            .cond_where(M::visible().add(
+                Expr::col((Alias::new(M::TABLE), Alias::new("id"))).is_in(keys.iter().map(|k| k.0)),
+            ));
+        let rows = sea_orm::ConnectionTrait::query_all(&self.db, &select).await?;
+        rows.iter()
+            .map(|row| {
+                let model = M::from_query_result(row, "")?;
+                Ok((ById::new(model.id()), model))
+            })
+            .collect()
+    }
+}
+
+/// The relations that are listed under a parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// An organization's regions.
+    OrganizationRegions,
+    /// An organization's target groups.
+    OrganizationTargetGroups,
+    /// An organization's themes.
+    OrganizationThemes,
+    /// An organization's tags.
+    OrganizationTags,
+    /// An organization's published posts.
+    OrganizationPosts,
+    /// The organizations in a region (or in a finer region under it).
+    RegionOrganizations,
+    /// The finer regions under a province.
+    RegionChildren,
+    /// The organizations serving a target group.
+    TargetGroupOrganizations,
+    /// The organizations working on a theme.
+    ThemeOrganizations,
+    /// The published posts under a theme.
+    ThemePosts,
+    /// The organizations with a tag.
+    TagOrganizations,
+    /// The published posts with a tag.
+    TagPosts,
+    /// A post's themes.
+    PostThemes,
+    /// A post's tags.
+    PostTags,
+}
+
+impl Relation {
+    fn spec(self) -> (Listing, Link) {
+        use Relation::*;
+        match self {
+            OrganizationRegions => (
+                region::service::listing(Condition::all()),
+                Link::Table("organization_region", "organization_id", "region_id"),
+            ),
+            OrganizationTargetGroups => (
+                vocabulary::service::listing("target_group"),
+                Link::Table(
+                    "organization_target_group",
+                    "organization_id",
+                    "target_group_id",
+                ),
+            ),
+            OrganizationThemes => (
+                vocabulary::service::listing("theme"),
+                Link::Table("organization_theme", "organization_id", "theme_id"),
+            ),
+            OrganizationTags => (
+                vocabulary::service::listing("tag"),
+                Link::Table("organization_tag", "organization_id", "tag_id"),
+            ),
+            OrganizationPosts => (
+                post::service::listing(Condition::all()),
+                Link::Column("organization_id"),
+            ),
+            RegionOrganizations => (
+                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                Link::Table("organization_region", "region_id", "organization_id"),
+            ),
+            RegionChildren => (
+                region::service::listing(Condition::all()),
+                Link::Column("parent_id"),
+            ),
+            TargetGroupOrganizations => (
+                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                Link::Table(
+                    "organization_target_group",
+                    "target_group_id",
+                    "organization_id",
+                ),
+            ),
+            ThemeOrganizations => (
+                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                Link::Table("organization_theme", "theme_id", "organization_id"),
+            ),
+            ThemePosts => (
+                post::service::listing(Condition::all()),
+                Link::Table("post_theme", "theme_id", "post_id"),
+            ),
+            TagOrganizations => (
+                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                Link::Table("organization_tag", "tag_id", "organization_id"),
+            ),
+            TagPosts => (
+                post::service::listing(Condition::all()),
+                Link::Table("post_tag", "tag_id", "post_id"),
+            ),
+            PostThemes => (
+                vocabulary::service::listing("theme"),
+                Link::Table("post_theme", "post_id", "theme_id"),
+            ),
+            PostTags => (
+                vocabulary::service::listing("tag"),
+                Link::Table("post_tag", "post_id", "tag_id"),
+            ),
+        }
+    }
+}
+
+/// One page of a relation under one parent.
+pub struct Related<M> {
+    relation: Relation,
+    parent: i32,
+    page: PageRequest,
+    total: bool,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Related<M> {
+    fn clone(&self) -> Self {
+        Self {
+            relation: self.relation,
+            parent: self.parent,
+            page: self.page.clone(),
+            total: self.total,
+            marker: PhantomData,
+        }
+    }
+}
+impl<M> PartialEq for Related<M> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.relation, self.parent, &self.page, self.total)
+            == (other.relation, other.parent, &other.page, other.total)
+    }
+}
+impl<M> Eq for Related<M> {}
+impl<M> Hash for Related<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.relation, self.parent, &self.page, self.total).hash(state);
+    }
+}
+
+impl<M: Row> Loader<Related<M>> for DbLoader {
+    type Value = Page<M>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Related<M>]) -> Result<HashMap<Related<M>, Page<M>>, AppError> {
+        // Keys that share relation and page arguments are loaded together: one query per group.
+        let mut groups: HashMap<(Relation, &PageRequest, bool), Vec<i32>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.relation, &key.page, key.total))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut out = HashMap::new();
+        for ((relation, page, total), parents) in groups {
+            let (listing, link) = relation.spec();
+            debug_assert_eq!(listing.table, M::TABLE);
+            let pages = listing
+                .pages_by_parent::<M>(&self.db, link, &parents, page, total)
+                .await?;
+            for (parent, result) in pages {
+                let key = Related {
+                    relation,
+                    parent,
+                    page: page.clone(),
+                    total,
+                    marker: PhantomData,
+                };
+                out.insert(key, result);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The care domains of an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CareDomainsOf(pub i32);
+
+impl Loader<CareDomainsOf> for DbLoader {
+    type Value = Vec<CareDomain>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[CareDomainsOf],
+    ) -> Result<HashMap<CareDomainsOf, Vec<CareDomain>>, AppError> {
+        organization::service::care_domains(&self.db, &keys.iter().map(|k| k.0).collect::<Vec<_>>())
+            .await
+            .map(|map| {
+                map.into_iter()
+                    .map(|(id, domains)| (CareDomainsOf(id), domains))
+                    .collect()
+            })
+    }
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<DbLoader> {
+    ctx.data_unchecked::<DataLoader<DbLoader>>()
+}
+
+/// Rows by id (invisible and missing ones are left out).
+pub async fn by_ids<M: Row>(ctx: &Context<'_>, ids: &[i32]) -> AppResult<HashMap<i32, M>> {
+    let found = loader(ctx)
+        .load_many(ids.iter().map(|id| ById::<M>::new(*id)))
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|(key, model)| (key.0, model))
+        .collect())
+}
+
+/// A row by id, if it exists and is visible.
+pub async fn by_id<M: Row>(ctx: &Context<'_>, id: i32) -> AppResult<Option<M>> {
+    loader(ctx).load_one(ById::<M>::new(id)).await
+}
+
+/// One page of `relation` under `parent`, with the total when the client selected it.
+pub async fn related<M: Row>(
+    ctx: &Context<'_>,
+    relation: Relation,
+    parent: i32,
+    args: PageArgs,
+) -> AppResult<(Page<M>, SortKey)> {
+    let (listing, _) = relation.spec();
+    let page = PageRequest::parse(args, listing.sort.name)?;
+    let total = crate::graphql::connection::wants_total(ctx);
+    let key = Related {
+        relation,
+        parent,
+        page,
+        total,
+        marker: PhantomData,
+    };
+    let page = loader(ctx)
+        .load_one(key)
+        .await?
+        .unwrap_or_else(|| Page::empty(total));
+    Ok((page, listing.sort))
+}
+
+/// The care domains of an organization.
+pub async fn care_domains(ctx: &Context<'_>, organization: i32) -> AppResult<Vec<CareDomain>> {
+    Ok(loader(ctx)
+        .load_one(CareDomainsOf(organization))
+        .await?
+        .unwrap_or_default())
+}

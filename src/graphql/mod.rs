@@ -1,0 +1,77 @@
+//! The GraphQL schema: the root query assembled from the domains, and the shared helpers that
+//! resolvers use to reach the database.
+
+pub mod connection;
+pub mod loader;
+pub mod node;
+pub mod organization;
+pub mod partner;
+pub mod post;
+pub mod region;
+pub mod vocabulary;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
+
+use crate::db::page::{Listing, Page, PageArgs, PageRequest};
+use crate::error::AppResult;
+use crate::graphql::connection::wants_total;
+use crate::graphql::loader::Row;
+
+/// The root query type: everything that can be read.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    node::NodeQuery,
+    organization::OrganizationQuery,
+    region::RegionQuery,
+    vocabulary::VocabularyQuery,
+    partner::PartnerQuery,
+    post::PostQuery,
+);
+
+/// The schema type.
+pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema; the database connection is available to every resolver.
+pub fn build_schema(db: DatabaseConnection) -> DirectorySchema {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .data(db)
+        .finish()
+}
+
+/// The schema in SDL, as written to `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// The database connection of the request.
+pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// One page of a top-level list, with the total when the client selected `totalCount`.
+pub async fn list<M: Row>(
+    ctx: &Context<'_>,
+    listing: &Listing,
+    args: PageArgs,
+) -> AppResult<Page<M>> {
+    let page = PageRequest::parse(args, listing.sort.name)?;
+    listing.page(db(ctx), &page, wants_total(ctx)).await
+}
+
+/// The visible row of `M`'s table with this slug.
+pub async fn find_by_slug<M: Row>(ctx: &Context<'_>, slug: &str) -> AppResult<Option<M>> {
+    let mut select = Query::select();
+    select
+        .column((Alias::new(M::TABLE), Asterisk))
+        .from(Alias::new(M::TABLE))
+        .cond_where(
+            M::visible().add(Expr::col((Alias::new(M::TABLE), Alias::new("slug"))).eq(slug)),
+        );
+    let row = sea_orm::ConnectionTrait::query_one(db(ctx), &select).await?;
+    Ok(row.map(|row| M::from_query_result(&row, "")).transpose()?)
+}

@@ -1,0 +1,312 @@
+//! Organizations (participants): the GraphQL type, its relations and the root queries.
+
+pub mod service;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::db::page::PageArgs;
+use crate::entity::organization;
+use crate::error::AppResult;
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::loader::{Relation, care_domains, related};
+use crate::graphql::node::NodeType;
+use crate::graphql::post::Post;
+use crate::graphql::region::Region;
+use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
+use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
+
+/// A care organization in the directory: a participant of the network, or one considering
+/// taking part, or a former participant.
+pub struct Organization(pub organization::Model);
+
+/// A care organization in the directory: a participant of the network, or one considering
+/// taking part, or a former participant.
+#[Object]
+impl Organization {
+    /// The organization's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::Organization.id(self.0.id)
+    }
+
+    /// The URL-safe name: lowercase ASCII words joined by `-`, e.g. `ggz-friesland`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The organization's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Other names the organization is known by (former names, brands, parts).
+    async fn also_known_as(&self) -> &[String] {
+        &self.0.also_known_as.0
+    }
+
+    /// A short description, as plain text or Markdown; never trusted HTML.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// The organization's website.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// The URL of the organization's logo.
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+
+    /// The city of the organization's head office.
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+
+    /// The organization's size.
+    async fn size(&self) -> Option<OrganizationSize> {
+        self.0.size
+    }
+
+    /// The organization's relation to the network.
+    async fn status(&self) -> OrganizationStatus {
+        self.0.status
+    }
+
+    /// When the organization joined the network (approximate where only a period is known;
+    /// see `joinedNote`).
+    async fn joined_on(&self) -> Option<NaiveDate> {
+        self.0.joined_on
+    }
+
+    /// How the joining is publicly known, e.g. "Vanaf de start, januari 2021".
+    async fn joined_note(&self) -> Option<&str> {
+        self.0.joined_note.as_deref()
+    }
+
+    /// The organization's public e-mail address.
+    async fn public_email(&self) -> Option<&str> {
+        self.0.public_email.as_deref()
+    }
+
+    /// The organization's public telephone number.
+    async fn public_phone(&self) -> Option<&str> {
+        self.0.public_phone.as_deref()
+    }
+
+    /// The domains of care the organization provides.
+    async fn care_domains(&self, ctx: &Context<'_>) -> AppResult<Vec<CareDomain>> {
+        care_domains(ctx, self.0.id).await
+    }
+
+    /// The regions the organization works in, A-Z.
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Region>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::OrganizationRegions, self.0.id, args).await?;
+        Ok(connection(page, &sort, Region))
+    }
+
+    /// The groups of people the organization serves, A-Z.
+    async fn target_groups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<TargetGroup>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) =
+            related(ctx, Relation::OrganizationTargetGroups, self.0.id, args).await?;
+        Ok(connection(page, &sort, TargetGroup))
+    }
+
+    /// The themes the organization works on, A-Z.
+    async fn themes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Theme>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::OrganizationThemes, self.0.id, args).await?;
+        Ok(connection(page, &sort, Theme))
+    }
+
+    /// The tags the organization is filed under, A-Z.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Tag>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::OrganizationTags, self.0.id, args).await?;
+        Ok(connection(page, &sort, Tag))
+    }
+
+    /// The organization's published posts, newest first.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Post>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::OrganizationPosts, self.0.id, args).await?;
+        Ok(connection(page, &sort, Post))
+    }
+
+    /// When the organization was added to the directory.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the organization was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+}
+
+/// How to order organizations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
+pub enum OrganizationOrder {
+    /// By name, A-Z (case and diacritics ignored).
+    #[default]
+    Name,
+    /// By the date of joining, earliest first; organizations without one come last.
+    JoinedOn,
+}
+
+/// Which organizations to list. Within one field any of the values matches; every field given
+/// must match.
+#[derive(Debug, Default, InputObject)]
+pub struct OrganizationFilter {
+    /// Slugs of regions; a province also matches the finer regions under it.
+    pub regions: Option<Vec<String>>,
+    /// Slugs of target groups.
+    pub target_groups: Option<Vec<String>>,
+    /// Care domains.
+    pub care_domains: Option<Vec<CareDomain>>,
+    /// Slugs of themes.
+    pub themes: Option<Vec<String>>,
+    /// Slugs of tags.
+    pub tags: Option<Vec<String>>,
+    /// Statuses, e.g. `[PARTICIPANT]` for the participants only.
+    pub statuses: Option<Vec<OrganizationStatus>>,
+    /// Text that the name or one of the also-known-as names contains; case and diacritics are
+    /// ignored.
+    pub name_contains: Option<String>,
+}
+
+impl From<OrganizationFilter> for service::Filter {
+    fn from(f: OrganizationFilter) -> Self {
+        Self {
+            regions: f.regions,
+            target_groups: f.target_groups,
+            care_domains: f.care_domains,
+            themes: f.themes,
+            tags: f.tags,
+            statuses: f.statuses,
+            name_contains: f.name_contains,
+        }
+    }
+}
+
+/// Root fields for organizations.
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// The organizations in the directory, filtered and ordered.
+    #[allow(clippy::too_many_arguments)]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which organizations to list.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "The order of the list (default: `NAME`).")] order_by: Option<
+            OrganizationOrder,
+        >,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let sort = match order_by.unwrap_or_default() {
+            OrganizationOrder::Name => service::BY_NAME,
+            OrganizationOrder::JoinedOn => service::BY_JOINED,
+        };
+        let filter = service::Filter::from(filter.unwrap_or_default()).condition();
+        let listing = service::listing(filter, sort);
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &sort, Organization))
+    }
+
+    /// The organization with this slug, or `null`.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organization's slug, e.g. `ggz-friesland`.")] slug: String,
+    ) -> AppResult<Option<Organization>> {
+        Ok(
+            crate::graphql::find_by_slug::<organization::Model>(ctx, &slug)
+                .await?
+                .map(Organization),
+        )
+    }
+}

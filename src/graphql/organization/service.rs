@@ -1,0 +1,234 @@
+//! Data access for organizations: the visible rows, the orderings, the filters and care domains.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement,
+};
+
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::entity::organization;
+use crate::error::AppResult;
+use crate::graphql::loader::Row;
+use crate::text::fold;
+use crate::vocab::{CareDomain, OrganizationStatus};
+
+const TABLE: &str = "organization";
+
+/// A-Z by name (diacritics folded, case ignored).
+pub const BY_NAME: SortKey = SortKey {
+    name: "name",
+    table: TABLE,
+    column: "sort_name",
+    kind: KeyKind::Text,
+    descending: false,
+};
+
+/// Earliest joined first; organizations that have not joined come last.
+pub const BY_JOINED: SortKey = SortKey {
+    name: "joined",
+    table: TABLE,
+    column: "joined_on",
+    kind: KeyKind::Date {
+        nulls_as: far_future(),
+    },
+    descending: false,
+};
+
+const fn far_future() -> NaiveDate {
+    match NaiveDate::from_ymd_opt(9999, 12, 31) {
+        Some(date) => date,
+        None => NaiveDate::MAX,
+    }
+}
+
+impl Row for organization::Model {
+    const TABLE: &'static str = TABLE;
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn key(&self, sort: &SortKey) -> KeyValue {
+        match sort.column {
+            "joined_on" => sort.date_value(self.joined_on),
+            _ => KeyValue::Text(self.sort_name.clone()),
+        }
+    }
+
+    fn visible() -> Condition {
+        Condition::all().add(Expr::col((Alias::new(TABLE), Alias::new("deleted_at"))).is_null())
+    }
+}
+
+/// The visible organizations matching `filter`, in `sort` order.
+pub fn listing(filter: Condition, sort: SortKey) -> Listing {
+    Listing {
+        table: TABLE,
+        filter: organization::Model::visible().add(filter),
+        sort,
+    }
+}
+
+/// What a client may filter organizations on. Within one field any value matches; all fields
+/// given must match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Region slugs; a province also matches the finer regions under it.
+    pub regions: Option<Vec<String>>,
+    /// Target-group slugs.
+    pub target_groups: Option<Vec<String>>,
+    /// Care domains.
+    pub care_domains: Option<Vec<CareDomain>>,
+    /// Theme slugs.
+    pub themes: Option<Vec<String>>,
+    /// Tag slugs.
+    pub tags: Option<Vec<String>>,
+    /// Statuses.
+    pub statuses: Option<Vec<OrganizationStatus>>,
+    /// Text the name or an also-known-as name contains (case and diacritics ignored).
+    pub name_contains: Option<String>,
+}
+
+fn col(table: &str, column: &str) -> Expr {
+    Expr::col((Alias::new(table), Alias::new(column)))
+}
+
+/// `EXISTS (SELECT 1 FROM link WHERE link.organization_id = organization.id AND link.column IN (ids))`
+fn linked(link: &str, column: &str, ids: SelectStatement) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new(link))
+            .and_where(col(link, "organization_id").equals((Alias::new(TABLE), Alias::new("id"))))
+            .and_where(col(link, column).in_subquery(ids))
+            .to_owned(),
+    )
+}
+
+/// `SELECT id FROM table WHERE slug IN (slugs)`
+pub fn ids_of_slugs(table: &str, slugs: &[String]) -> SelectStatement {
+    Query::select()
+        .column((Alias::new(table), Alias::new("id")))
+        .from(Alias::new(table))
+        .and_where(col(table, "slug").is_in(slugs.iter().cloned()))
+        .to_owned()
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as escape character.
+pub fn like_pattern(text: &str) -> LikeExpr {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('\\')
+}
+
+impl Filter {
+    /// The SQL condition of this filter.
+    pub fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(slugs) = &self.regions {
+            let regions = Query::select()
+                .column((Alias::new("region"), Alias::new("id")))
+                .from(Alias::new("region"))
+                .cond_where(
+                    Condition::any()
+                        .add(col("region", "slug").is_in(slugs.iter().cloned()))
+                        .add(col("region", "parent_id").in_subquery(ids_of_slugs("region", slugs))),
+                )
+                .to_owned();
+            cond = cond.add(linked("organization_region", "region_id", regions));
+        }
+        if let Some(slugs) = &self.target_groups {
+            cond = cond.add(linked(
+                "organization_target_group",
+                "target_group_id",
+                ids_of_slugs("target_group", slugs),
+            ));
+        }
+        if let Some(slugs) = &self.themes {
+            cond = cond.add(linked(
+                "organization_theme",
+                "theme_id",
+                ids_of_slugs("theme", slugs),
+            ));
+        }
+        if let Some(slugs) = &self.tags {
+            cond = cond.add(linked(
+                "organization_tag",
+                "tag_id",
+                ids_of_slugs("tag", slugs),
+            ));
+        }
+        if let Some(domains) = &self.care_domains {
+            let values: Vec<String> = domains.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            cond = cond.add(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(Alias::new("organization_care_domain"))
+                    .and_where(
+                        col("organization_care_domain", "organization_id")
+                            .equals((Alias::new(TABLE), Alias::new("id"))),
+                    )
+                    .and_where(col("organization_care_domain", "care_domain").is_in(values))
+                    .to_owned(),
+            ));
+        }
+        if let Some(statuses) = &self.statuses {
+            let values: Vec<String> = statuses.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            cond = cond.add(col(TABLE, "status").is_in(values));
+        }
+        if let Some(text) = self
+            .name_contains
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            cond = cond.add(
+                Condition::any()
+                    .add(col(TABLE, "sort_name").like(like_pattern(&fold(text))))
+                    .add(
+                        Expr::expr(Func::lower(
+                            col(TABLE, "also_known_as").cast_as(Alias::new("TEXT")),
+                        ))
+                        .like(like_pattern(&text.to_lowercase())),
+                    ),
+            );
+        }
+        cond
+    }
+}
+
+/// The care domains of each of `ids`, in the enum's order.
+pub async fn care_domains(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<CareDomain>>> {
+    let rows = db
+        .query_all(
+            Query::select()
+                .columns([Alias::new("organization_id"), Alias::new("care_domain")])
+                .from(Alias::new("organization_care_domain"))
+                .and_where(Expr::col(Alias::new("organization_id")).is_in(ids.iter().copied())),
+        )
+        .await?;
+    let mut out: HashMap<i32, Vec<CareDomain>> = HashMap::new();
+    for row in rows {
+        let id: i32 = row.try_get("", "organization_id")?;
+        let value: String = row.try_get("", "care_domain")?;
+        if let Ok(domain) = <CareDomain as sea_orm::ActiveEnum>::try_from_value(&value) {
+            out.entry(id).or_default().push(domain);
+        }
+    }
+    for domains in out.values_mut() {
+        domains.sort_by_key(|d| *d as u8);
+    }
+    Ok(out)
+}

@@ -1,0 +1,57 @@
+//! Data access for partner bodies.
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::entity::partner;
+use crate::graphql::loader::Row;
+use crate::vocab::PartnerKind;
+
+const TABLE: &str = "partner";
+
+/// A-Z by name.
+pub const BY_NAME: SortKey = SortKey {
+    name: "name",
+    table: TABLE,
+    column: "sort_name",
+    kind: KeyKind::Text,
+    descending: false,
+};
+
+impl Row for partner::Model {
+    const TABLE: &'static str = TABLE;
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn key(&self, _sort: &SortKey) -> KeyValue {
+        KeyValue::Text(self.sort_name.clone())
+    }
+
+    fn visible() -> Condition {
+        Condition::all().add(Expr::col((Alias::new(TABLE), Alias::new("deleted_at"))).is_null())
+    }
+}
+
+/// The partner filter: kinds (any of) and core-team membership.
+pub fn filter(kinds: Option<&[PartnerKind]>, core_team: Option<bool>) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(kinds) = kinds {
+        let values: Vec<String> = kinds.iter().map(sea_orm::ActiveEnum::to_value).collect();
+        cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("kind"))).is_in(values));
+    }
+    if let Some(core_team) = core_team {
+        cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("core_team"))).eq(core_team));
+    }
+    cond
+}
+
+/// The visible partners matching `filter`, A-Z.
+pub fn listing(filter: Condition) -> Listing {
+    Listing {
+        table: TABLE,
+        filter: partner::Model::visible().add(filter),
+        sort: BY_NAME,
+    }
+}

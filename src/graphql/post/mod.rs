@@ -1,0 +1,205 @@
+//! Posts: the movement's articles (news, reports, blogs) and people's contributions (practices,
+//! what matters, ideas, questions).
+
+pub mod service;
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+
+use crate::db::page::PageArgs;
+use crate::entity::{organization, post};
+use crate::error::{AppError, AppResult};
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::loader::{Relation, by_id, related};
+use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::organization::Organization;
+use crate::graphql::vocabulary::{Tag, Theme};
+use crate::vocab::{AuthorRole, PostKind, PostStatus};
+
+/// An article of the movement or a person's contribution.
+pub struct Post(pub post::Model);
+
+/// An article of the movement or a person's contribution.
+#[Object]
+impl Post {
+    /// The post's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::Post.id(self.0.id)
+    }
+
+    /// The URL-safe name, derived from the title.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The kind of post.
+    async fn kind(&self) -> PostKind {
+        self.0.kind
+    }
+
+    /// The title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The text, as plain text or Markdown. Anything that looks like HTML is text: clients must
+    /// escape it (or render the Markdown with raw HTML disabled), never insert it as HTML.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The author's display name.
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+
+    /// The role the author writes from.
+    async fn author_role(&self) -> Option<AuthorRole> {
+        self.0.author_role
+    }
+
+    /// The organization the post was published under, if any.
+    async fn organization(&self, ctx: &Context<'_>) -> AppResult<Option<Organization>> {
+        match self.0.organization_id {
+            Some(id) => Ok(by_id::<organization::Model>(ctx, id)
+                .await?
+                .map(Organization)),
+            None => Ok(None),
+        }
+    }
+
+    /// The themes the post is filed under, A-Z.
+    async fn themes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Theme>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::PostThemes, self.0.id, args).await?;
+        Ok(connection(page, &sort, Theme))
+    }
+
+    /// The post's tags, A-Z.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Tag>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::PostTags, self.0.id, args).await?;
+        Ok(connection(page, &sort, Tag))
+    }
+
+    /// Where the post stands in moderation.
+    async fn status(&self) -> PostStatus {
+        self.0.status
+    }
+
+    /// When the post was published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the post was submitted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the post was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+}
+
+/// Which posts to list. Within one field any of the values matches; every field given must
+/// match.
+#[derive(Debug, Default, InputObject)]
+pub struct PostFilter {
+    /// Slugs of themes.
+    pub themes: Option<Vec<String>>,
+    /// Slugs of tags.
+    pub tags: Option<Vec<String>>,
+    /// Kinds of post.
+    pub kinds: Option<Vec<PostKind>>,
+    /// Slugs of the organizations the posts were published under.
+    pub organizations: Option<Vec<String>>,
+}
+
+/// Root fields for posts.
+#[derive(Default)]
+pub struct PostQuery;
+
+#[Object]
+impl PostQuery {
+    /// The published posts, newest first.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which posts to list.")] filter: Option<PostFilter>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Post>> {
+        let filter = filter.unwrap_or_default();
+        let filter = service::Filter {
+            themes: filter.themes,
+            tags: filter.tags,
+            kinds: filter.kinds,
+            organizations: filter.organizations,
+        };
+        let listing = service::listing(filter.condition());
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &listing.sort, Post))
+    }
+
+    /// The published post with this ID or slug (give exactly one), or `null`.
+    async fn post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post's global ID.")] id: Option<ID>,
+        #[graphql(desc = "The post's slug.")] slug: Option<String>,
+    ) -> AppResult<Option<Post>> {
+        match (id, slug) {
+            (Some(id), None) => {
+                let id = GlobalId::parse_as(&id, NodeType::Post)?;
+                Ok(by_id::<post::Model>(ctx, id).await?.map(Post))
+            }
+            (None, Some(slug)) => Ok(crate::graphql::find_by_slug::<post::Model>(ctx, &slug)
+                .await?
+                .map(Post)),
+            _ => Err(AppError::bad_input("give exactly one of `id` and `slug`")),
+        }
+    }
+}

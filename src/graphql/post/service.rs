@@ -1,0 +1,105 @@
+//! Data access for posts. The public sees published posts only.
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::entity::post;
+use crate::graphql::loader::Row;
+use crate::graphql::organization::service::ids_of_slugs;
+use crate::vocab::{PostKind, PostStatus};
+
+const TABLE: &str = "post";
+
+/// Newest first.
+pub const NEWEST: SortKey = SortKey {
+    name: "newest",
+    table: TABLE,
+    column: "published_at",
+    kind: KeyKind::Time,
+    descending: true,
+};
+
+fn col(column: &str) -> Expr {
+    Expr::col((Alias::new(TABLE), Alias::new(column)))
+}
+
+impl Row for post::Model {
+    const TABLE: &'static str = TABLE;
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn key(&self, _sort: &SortKey) -> KeyValue {
+        KeyValue::Time(self.published_at.unwrap_or(self.created_at))
+    }
+
+    fn visible() -> Condition {
+        Condition::all()
+            .add(col("deleted_at").is_null())
+            .add(col("status").eq(sea_orm::ActiveEnum::to_value(&PostStatus::Published)))
+            .add(col("published_at").is_not_null())
+    }
+}
+
+/// What a client may filter posts on. Within one field any value matches; all fields given must
+/// match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Theme slugs.
+    pub themes: Option<Vec<String>>,
+    /// Tag slugs.
+    pub tags: Option<Vec<String>>,
+    /// Kinds.
+    pub kinds: Option<Vec<PostKind>>,
+    /// Organization slugs.
+    pub organizations: Option<Vec<String>>,
+}
+
+fn linked(link: &str, column: &str, table: &str, slugs: &[String]) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new(link))
+            .and_where(
+                Expr::col((Alias::new(link), Alias::new("post_id")))
+                    .equals((Alias::new(TABLE), Alias::new("id"))),
+            )
+            .and_where(
+                Expr::col((Alias::new(link), Alias::new(column)))
+                    .in_subquery(ids_of_slugs(table, slugs)),
+            )
+            .to_owned(),
+    )
+}
+
+impl Filter {
+    /// The SQL condition of this filter.
+    pub fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(slugs) = &self.themes {
+            cond = cond.add(linked("post_theme", "theme_id", "theme", slugs));
+        }
+        if let Some(slugs) = &self.tags {
+            cond = cond.add(linked("post_tag", "tag_id", "tag", slugs));
+        }
+        if let Some(kinds) = &self.kinds {
+            let values: Vec<String> = kinds.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            cond = cond.add(col("kind").is_in(values));
+        }
+        if let Some(slugs) = &self.organizations {
+            cond =
+                cond.add(col("organization_id").in_subquery(ids_of_slugs("organization", slugs)));
+        }
+        cond
+    }
+}
+
+/// The visible posts matching `filter`, newest first.
+pub fn listing(filter: Condition) -> Listing {
+    Listing {
+        table: TABLE,
+        filter: post::Model::visible().add(filter),
+        sort: NEWEST,
+    }
+}

@@ -1,0 +1,133 @@
+//! Regions: the twelve provinces and the finer regions under them.
+
+pub mod service;
+
+use async_graphql::{Context, ID, Object};
+use sea_orm::sea_query::Condition;
+
+use crate::db::page::PageArgs;
+use crate::entity::region;
+use crate::error::AppResult;
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::loader::{Relation, by_id, related};
+use crate::graphql::node::NodeType;
+use crate::graphql::organization::Organization;
+use crate::vocab::RegionKind;
+
+/// A region of the Netherlands: a province, or a finer region inside one.
+pub struct Region(pub region::Model);
+
+/// A region of the Netherlands: a province, or a finer region inside one.
+#[Object]
+impl Region {
+    /// The region's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::Region.id(self.0.id)
+    }
+
+    /// The URL-safe name, e.g. `noord-holland`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The region's name, e.g. "Noord-Holland".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Province, or finer region.
+    async fn kind(&self) -> RegionKind {
+        self.0.kind
+    }
+
+    /// The province a finer region lies in; `null` for a province.
+    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Region>> {
+        match self.0.parent_id {
+            Some(id) => Ok(by_id::<region::Model>(ctx, id).await?.map(Region)),
+            None => Ok(None),
+        }
+    }
+
+    /// The finer regions inside this province, A-Z.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Region>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::RegionChildren, self.0.id, args).await?;
+        Ok(connection(page, &sort, Region))
+    }
+
+    /// The organizations linked to this region itself, A-Z. (To include those of the finer
+    /// regions of a province, use `organizations(filter: {regions: [slug]})` at the root.)
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::RegionOrganizations, self.0.id, args).await?;
+        Ok(connection(page, &sort, Organization))
+    }
+}
+
+/// Root fields for regions.
+#[derive(Default)]
+pub struct RegionQuery;
+
+#[Object]
+impl RegionQuery {
+    /// The regions, A-Z.
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only regions of this kind, e.g. `PROVINCE`.")] kind: Option<RegionKind>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Region>> {
+        let filter = kind.map(service::of_kind).unwrap_or_else(Condition::all);
+        let listing = service::listing(filter);
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &listing.sort, Region))
+    }
+
+    /// The region with this slug, or `null`.
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region's slug, e.g. `friesland`.")] slug: String,
+    ) -> AppResult<Option<Region>> {
+        Ok(crate::graphql::find_by_slug::<region::Model>(ctx, &slug)
+            .await?
+            .map(Region))
+    }
+}

@@ -1,0 +1,306 @@
+//! The shared vocabulary: target groups, themes and tags. They have one shape (slug, name,
+//! description), so they share one folder and one service.
+
+pub mod service;
+
+use async_graphql::{Context, ID, Object};
+
+use crate::db::page::PageArgs;
+use crate::entity::{tag, target_group, theme};
+use crate::error::AppResult;
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::loader::{Relation, related};
+use crate::graphql::node::NodeType;
+use crate::graphql::organization::Organization;
+use crate::graphql::post::Post;
+
+/// A group of people organizations serve, e.g. children, young people, adults, older people.
+pub struct TargetGroup(pub target_group::Model);
+
+/// A theme of the platform (thema), under which organizations work and articles are filed.
+pub struct Theme(pub theme::Model);
+
+/// A tag (trefwoord) on articles and organizations.
+pub struct Tag(pub tag::Model);
+
+/// A group of people organizations serve, e.g. children, young people, adults, older people.
+#[Object]
+impl TargetGroup {
+    /// The target group's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::TargetGroup.id(self.0.id)
+    }
+
+    /// The URL-safe name, e.g. `jongeren`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The target group's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A short description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The organizations serving this target group, A-Z.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) =
+            related(ctx, Relation::TargetGroupOrganizations, self.0.id, args).await?;
+        Ok(connection(page, &sort, Organization))
+    }
+}
+
+/// A theme of the platform (thema), under which organizations work and articles are filed.
+#[Object]
+impl Theme {
+    /// The theme's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::Theme.id(self.0.id)
+    }
+
+    /// The URL-safe name, e.g. `optrekken-met-naasten`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The theme's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A short description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The organizations working on this theme, A-Z.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::ThemeOrganizations, self.0.id, args).await?;
+        Ok(connection(page, &sort, Organization))
+    }
+
+    /// The published posts filed under this theme, newest first.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Post>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::ThemePosts, self.0.id, args).await?;
+        Ok(connection(page, &sort, Post))
+    }
+}
+
+/// A tag (trefwoord) on articles and organizations.
+#[Object]
+impl Tag {
+    /// The tag's opaque global ID.
+    pub async fn id(&self) -> ID {
+        NodeType::Tag.id(self.0.id)
+    }
+
+    /// The URL-safe name, e.g. `clienten`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The tag as written, e.g. "cliënten".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A short description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The organizations with this tag, A-Z.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::TagOrganizations, self.0.id, args).await?;
+        Ok(connection(page, &sort, Organization))
+    }
+
+    /// The published posts with this tag, newest first.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Post>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (page, sort) = related(ctx, Relation::TagPosts, self.0.id, args).await?;
+        Ok(connection(page, &sort, Post))
+    }
+}
+
+/// Root fields for target groups, themes and tags.
+#[derive(Default)]
+pub struct VocabularyQuery;
+
+#[Object]
+impl VocabularyQuery {
+    /// The target groups, A-Z.
+    async fn target_groups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<TargetGroup>> {
+        let listing = service::listing("target_group");
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &listing.sort, TargetGroup))
+    }
+
+    /// The target group with this slug, or `null`.
+    async fn target_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The target group's slug, e.g. `jongeren`.")] slug: String,
+    ) -> AppResult<Option<TargetGroup>> {
+        Ok(
+            crate::graphql::find_by_slug::<target_group::Model>(ctx, &slug)
+                .await?
+                .map(TargetGroup),
+        )
+    }
+
+    /// The themes, A-Z.
+    async fn themes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Theme>> {
+        let listing = service::listing("theme");
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &listing.sort, Theme))
+    }
+
+    /// The theme with this slug, or `null`.
+    async fn theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The theme's slug, e.g. `optrekken-met-naasten`.")] slug: String,
+    ) -> AppResult<Option<Theme>> {
+        Ok(crate::graphql::find_by_slug::<theme::Model>(ctx, &slug)
+            .await?
+            .map(Theme))
+    }
+
+    /// The tags, A-Z.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Tag>> {
+        let listing = service::listing("tag");
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(connection(page, &listing.sort, Tag))
+    }
+
+    /// The tag with this slug, or `null`.
+    async fn tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag's slug, e.g. `clienten`.")] slug: String,
+    ) -> AppResult<Option<Tag>> {
+        Ok(crate::graphql::find_by_slug::<tag::Model>(ctx, &slug)
+            .await?
+            .map(Tag))
+    }
+}

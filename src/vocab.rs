@@ -1,0 +1,280 @@
+//! The closed vocabularies of the directory (care domains, statuses, kinds, roles).
+//!
+//! Each enum is defined once and used by storage (stored as the lowercase Dutch or snake_case
+//! string in `string_value`), by the seed file (the same string through serde) and by the API
+//! (an English GraphQL enum value). A vocabulary is not an entity, so sharing it across the
+//! layers cannot leak a private column; defining it three times could only let them drift.
+
+use async_graphql::Enum;
+use sea_orm::entity::prelude::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+/// Whether a region is a province or a finer region inside one.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionKind {
+    /// One of the twelve provinces of the Netherlands.
+    Province,
+    /// A finer region (a city or area) inside a province.
+    Region,
+}
+
+/// An organization's relation to the network.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationStatus {
+    /// Takes part in the network (deelnemer).
+    Participant,
+    /// Is considering taking part.
+    Considering,
+    /// Took part in the past.
+    Former,
+}
+
+/// The size of an organization, as it describes itself.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationSize {
+    /// A small organization.
+    Small,
+    /// A medium-sized organization.
+    Medium,
+    /// A large organization.
+    Large,
+}
+
+/// A domain of care an organization provides.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum CareDomain {
+    /// Mental-health care (ggz).
+    #[sea_orm(string_value = "ggz")]
+    #[serde(rename = "ggz")]
+    MentalHealthCare,
+    /// Sheltered housing (beschermd wonen).
+    #[sea_orm(string_value = "beschermd_wonen")]
+    #[serde(rename = "beschermd_wonen")]
+    ShelteredHousing,
+    /// Social shelter (maatschappelijke opvang).
+    #[sea_orm(string_value = "maatschappelijke_opvang")]
+    #[serde(rename = "maatschappelijke_opvang")]
+    SocialShelter,
+    /// Forensic care (forensische zorg).
+    #[sea_orm(string_value = "forensische_zorg")]
+    #[serde(rename = "forensische_zorg")]
+    ForensicCare,
+    /// Addiction care (verslavingszorg).
+    #[sea_orm(string_value = "verslavingszorg")]
+    #[serde(rename = "verslavingszorg")]
+    AddictionCare,
+}
+
+/// The kind of a partner body.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerKind {
+    /// A knowledge institute (kennisinstituut).
+    KnowledgeInstitute,
+    /// A sector association (brancheorganisatie).
+    SectorAssociation,
+    /// A government body (ministry, municipalities, assessment centre).
+    Government,
+    /// A regulator (inspectorate, health-care authority).
+    Regulator,
+    /// A care office (zorgkantoor), purchasing long-term care.
+    CareOffice,
+    /// A client-interest organization.
+    ClientOrganization,
+    /// A supporter of the movement.
+    Supporter,
+}
+
+/// The kind of a post: the movement's own articles, or people's contributions.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PostKind {
+    /// A news article.
+    News,
+    /// A report of a meeting or a document.
+    Report,
+    /// A blog.
+    Blog,
+    /// A contribution: what someone already does to bring about change.
+    Practice,
+    /// A contribution: what matters for that change.
+    WhatMatters,
+    /// A contribution: an idea for more effect through the national movement.
+    Idea,
+    /// A contribution: a question.
+    Question,
+}
+
+/// Where a post stands in moderation.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Waiting for moderation; not public.
+    Pending,
+    /// Public.
+    Published,
+    /// Rejected by a moderator; not public.
+    Rejected,
+}
+
+/// The role a person writes from.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorRole {
+    /// A client.
+    Client,
+    /// An experience expert (ervaringsdeskundige).
+    ExperienceExpert,
+    /// A family member or next of kin (naaste).
+    FamilyMember,
+    /// A care professional (hulpverlener).
+    CareProfessional,
+    /// A manager.
+    Manager,
+    /// An executive (bestuurder).
+    Executive,
+    /// A supervisory board member (toezichthouder).
+    SupervisoryBoardMember,
+    /// A purchaser of care (inkoper).
+    Purchaser,
+    /// A knowledge worker or researcher.
+    Researcher,
+    /// A policy maker.
+    PolicyMaker,
+}

@@ -1,0 +1,14 @@
+//! The API tests: one binary, so it links once. Each topic module tests the real server over
+//! HTTP on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod nplus1;
+mod pagination;
+mod read;
+mod schema;
+mod seed;
+mod server;
+mod visibility;

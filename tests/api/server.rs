@@ -1,0 +1,79 @@
+//! The HTTP surface: GraphiQL, GET queries, health and readiness, request ids, bad requests,
+//! and migrations that run forward and back.
+
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use crate::common::TestApp;
+use crate::on_both_databases;
+
+on_both_databases!(
+    serves_graphiql_health_and_get_queries,
+    migrations_run_back_and_forth
+);
+
+async fn serves_graphiql_health_and_get_queries(app: TestApp) {
+    let page = app.get("/").await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
+
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+
+    let response = app
+        .get("/graphql?query=%7B%20organization(slug%3A%22arkin%22)%20%7B%20name%20%7D%20%7D")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["organization"]["name"], "Arkin");
+
+    let bad = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(body["errors"][0]["message"].is_string());
+
+    let invalid = app.query("{ organizations { nope } }", json!({})).await;
+    assert!(
+        invalid["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope")
+    );
+}
+
+async fn migrations_run_back_and_forth(app: TestApp) {
+    use migration::MigratorTrait;
+    let before = app.count("SELECT COUNT(*) FROM organization").await;
+    migration::Migrator::down(&app.db, None)
+        .await
+        .expect("all migrations roll back");
+    let left = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM organization",
+        ))
+        .await;
+    assert!(left.is_err(), "the organization table is gone");
+    migration::Migrator::up(&app.db, None)
+        .await
+        .expect("all migrations apply again");
+    assert_eq!(app.count("SELECT COUNT(*) FROM organization").await, 0);
+    network_directory::db::seed::seed(&app.db).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM organization").await, before);
+}
