@@ -20,6 +20,7 @@ pub struct App {
     address: SocketAddr,
     db: DatabaseConnection,
     statements: StatementCounter,
+    batch_window: std::time::Duration,
 }
 
 impl App {
@@ -46,6 +47,7 @@ impl App {
             address,
             db,
             statements,
+            batch_window: std::time::Duration::from_millis(config.batch_window_ms),
         })
     }
 
@@ -69,6 +71,7 @@ impl App {
         let state = AppState {
             schema: build_schema(self.db.clone()),
             db: self.db.clone(),
+            batch_window: self.batch_window,
         };
         tracing::info!(address = %self.address, "serving GraphQL at /graphql, GraphiQL at /");
         axum::serve(self.listener, router(state))

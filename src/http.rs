@@ -24,6 +24,8 @@ pub struct AppState {
     pub schema: DirectorySchema,
     /// The database pool.
     pub db: DatabaseConnection,
+    /// The DataLoaders' batch window.
+    pub batch_window: std::time::Duration,
 }
 
 /// The router with all routes and layers.
@@ -100,7 +102,7 @@ async fn graphql_get(
 }
 
 async fn execute(state: AppState, request: async_graphql::Request, request_id: String) -> Response {
-    let request = request.data(DbLoader::for_request(state.db.clone()));
+    let request = request.data(DbLoader::for_request(state.db.clone(), state.batch_window));
     let response =
         crate::telemetry::with_request_id(request_id, state.schema.execute(request)).await;
     let mut http = axum::Json(&response).into_response();

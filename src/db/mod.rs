@@ -56,8 +56,10 @@ pub async fn connect(config: &Config) -> AppResult<(DatabaseConnection, Statemen
         .map_err(|err| AppError::internal(format!("cannot connect to the database: {err}")))?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
+        // Statement text only: bound values may hold personal data and never reach the log.
+        tracing::trace!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "sql");
     });
     Ok((db, counter))
 }

@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QuerySelect, TransactionTrait,
+    EntityTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -209,18 +209,17 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<SeedReport> {
 
 /// True when the database holds no directory data yet.
 pub async fn is_empty(db: &DatabaseConnection) -> AppResult<bool> {
-    Ok(region::Entity::find()
-        .select_only()
-        .column(region::Column::Id)
-        .one(db)
-        .await?
-        .is_none()
-        && organization::Entity::find()
-            .select_only()
-            .column(organization::Column::Id)
-            .one(db)
-            .await?
-            .is_none())
+    for table in ["region", "organization"] {
+        let select = Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new(table))
+            .limit(1)
+            .to_owned();
+        if db.query_one(&select).await?.is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Seeds `seed`, inserting only what is missing, in one transaction.

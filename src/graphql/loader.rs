@@ -36,9 +36,10 @@ pub struct DbLoader {
 }
 
 impl DbLoader {
-    /// A loader for one request, as a DataLoader batching with tokio.
-    pub fn for_request(db: DatabaseConnection) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn)
+    /// A loader for one request, as a DataLoader batching with tokio: keys asked for within
+    /// `window` of the first are loaded together.
+    pub fn for_request(db: DatabaseConnection, window: std::time::Duration) -> DataLoader<Self> {
+        DataLoader::new(Self { db }, tokio::spawn).delay(window)
     }
 }
 

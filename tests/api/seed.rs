@@ -42,12 +42,15 @@ async fn seeding_twice_changes_nothing(app: TestApp) {
     assert_eq!(before[4], 12, "11 participants and Leger des Heils");
     assert_eq!(before[5], 13, "13 partner bodies");
     assert_eq!(before[6], 5, "5 articles");
-    let versions = app.count("SELECT SUM(version) FROM organization").await;
+    let versions = app
+        .count("SELECT CAST(SUM(version) AS BIGINT) FROM organization")
+        .await;
     let report = network_directory::db::seed::seed(&app.db).await.unwrap();
     assert_eq!(report.inserted, 0);
     assert_eq!(counts(&app).await, before);
     assert_eq!(
-        app.count("SELECT SUM(version) FROM organization").await,
+        app.count("SELECT CAST(SUM(version) AS BIGINT) FROM organization")
+            .await,
         versions
     );
 }

@@ -34,8 +34,13 @@ pub struct TestApp {
 }
 
 fn init_logs() {
-    if std::env::var_os("TEST_LOG").is_some() {
-        network_directory::telemetry::init(network_directory::config::LogFormat::Pretty, "info");
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let filter = if filter == "1" {
+            "info".to_owned()
+        } else {
+            filter
+        };
+        network_directory::telemetry::init(network_directory::config::LogFormat::Pretty, &filter);
     }
 }
 
