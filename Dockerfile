@@ -7,7 +7,6 @@ COPY Cargo.toml Cargo.lock ./
 COPY migration ./migration
 COPY src ./src
 COPY seed ./seed
-COPY tests ./tests
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bin network-directory \
