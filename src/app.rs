@@ -5,9 +5,12 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, AppResult};
@@ -21,12 +24,15 @@ pub struct App {
     db: DatabaseConnection,
     statements: StatementCounter,
     batch_window: std::time::Duration,
+    keys: Arc<TokenKeys>,
+    retention_days: u32,
 }
 
 impl App {
     /// Connects to the database, applies migrations, seeds an empty database (when configured)
     /// and binds the listener.
     pub async fn build(config: &Config) -> AppResult<Self> {
+        let keys = Arc::new(TokenKeys::from_config(config)?);
         let (db, statements) = db::connect(config).await?;
         db::migrate(&db).await?;
         if config.seed_on_empty && db::seed::is_empty(&db).await? {
@@ -48,6 +54,8 @@ impl App {
             db,
             statements,
             batch_window: std::time::Duration::from_millis(config.batch_window_ms),
+            keys,
+            retention_days: config.retention_days,
         })
     }
 
@@ -61,6 +69,11 @@ impl App {
         &self.db
     }
 
+    /// The token keys (tests and the `token` command sign with them).
+    pub fn keys(&self) -> Arc<TokenKeys> {
+        self.keys.clone()
+    }
+
     /// The counter of SQL statements run.
     pub fn statements(&self) -> StatementCounter {
         self.statements.clone()
@@ -72,12 +85,18 @@ impl App {
             schema: build_schema(self.db.clone()),
             db: self.db.clone(),
             batch_window: self.batch_window,
+            keys: self.keys.clone(),
         };
+        let retention = tokio::spawn(crate::privacy::run_retention(
+            self.db.clone(),
+            self.retention_days,
+        ));
         tracing::info!(address = %self.address, "serving GraphQL at /graphql, GraphiQL at /");
         axum::serve(self.listener, router(state))
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(AppError::internal)?;
+        retention.abort();
         self.db.close().await.map_err(AppError::from)
     }
 }

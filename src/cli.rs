@@ -33,4 +33,31 @@ pub enum Command {
     Seed,
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
     Schema,
+    /// Issue a token (JWT) and print it on standard output.
+    Token {
+        /// The role: admin, organization or partner.
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        /// For the organization role: the organization's slug, e.g. `ggz-friesland`.
+        #[arg(long)]
+        org: Option<String>,
+        /// The subject: who the token is for (for partners: the partner's slug). Default: the
+        /// organization's slug, or `admin`.
+        #[arg(long)]
+        sub: Option<String>,
+        /// How long the token is valid, e.g. `90d`, `12h`.
+        #[arg(long, default_value = "90d", value_parser = humantime::parse_duration)]
+        ttl: std::time::Duration,
+    },
+}
+
+/// The roles a token can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenRole {
+    /// The support point: everything.
+    Admin,
+    /// One organization.
+    Organization,
+    /// A partner body.
+    Partner,
 }

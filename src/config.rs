@@ -46,12 +46,26 @@ pub enum LogFormat {
     Json,
 }
 
+/// The one algorithm tokens are accepted with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with a shared secret (the embedded default).
+    #[value(name = "HS256")]
+    Hs256,
+    /// RSA-SHA256 with a key pair (production).
+    #[value(name = "RS256")]
+    Rs256,
+    /// Ed25519 with a key pair (production).
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
 /// Server configuration. Each field is also an environment variable.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://USER:PASSWORD@HOST/DB`.
     /// Default: the SQLite file `directory.db` in DATA_DIR, created on first start.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<Secret>,
 
     /// Directory for the embedded default's SQLite file (and, later, generated keys).
@@ -95,6 +109,51 @@ pub struct Config {
     #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = 2, global = true)]
     pub batch_window_ms: u64,
 
+    /// The one accepted token algorithm: HS256, RS256 or EdDSA. Never taken from a token.
+    #[arg(
+        long,
+        env = "JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 secret (at least 32 bytes). Default: generated once into DATA_DIR/jwt-secret.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// PEM public key for RS256/EdDSA verification.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// PEM private key for RS256/EdDSA signing (only where tokens are issued).
+    #[arg(long, env = "JWT_PRIVATE_KEY_FILE", global = true)]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Required `iss` of tokens, and the issuer of tokens made here.
+    #[arg(
+        long,
+        env = "JWT_ISSUER",
+        default_value = "network-directory",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// Required `aud` of tokens, and the audience of tokens made here.
+    #[arg(
+        long,
+        env = "JWT_AUDIENCE",
+        default_value = "network-directory",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Days after a moderation decision when the author's e-mail address is deleted and a
+    /// rejected contribution is purged.
+    #[arg(long, env = "RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub retention_days: u32,
+
     /// Seed the network's data (seed/network.toml) when the database is empty at start.
     #[arg(long, env = "SEED_ON_EMPTY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_on_empty: bool,
@@ -124,6 +183,13 @@ impl Config {
             // Generous, so that statement counts stay exact on a loaded test machine.
             batch_window_ms: 25,
             seed_on_empty: true,
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_secret: None,
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
+            jwt_issuer: "network-directory".to_owned(),
+            jwt_audience: "network-directory".to_owned(),
+            retention_days: 30,
         }
     }
 }

@@ -48,6 +48,13 @@ impl ErrorCode {
 pub enum AppError {
     /// A client-facing error with its code and message.
     Client { code: ErrorCode, message: String },
+    /// The caller's expected version of an object is stale; nothing was written.
+    Conflict {
+        /// The version the caller sent.
+        expected: i64,
+        /// The version stored now.
+        current: i64,
+    },
     /// An internal failure; the cause is logged once, the client sees only the request id.
     Internal(Arc<str>),
 }
@@ -66,10 +73,27 @@ impl AppError {
         Self::Internal(cause.to_string().into())
     }
 
+    /// The caller may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Client {
+            code: ErrorCode::Forbidden,
+            message: message.into(),
+        }
+    }
+
+    /// The object does not exist (or the caller may not see it).
+    pub fn not_found(what: &str) -> Self {
+        Self::Client {
+            code: ErrorCode::NotFound,
+            message: format!("{what} not found"),
+        }
+    }
+
     /// The client-facing code.
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Client { code, .. } => *code,
+            Self::Conflict { .. } => ErrorCode::Conflict,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -86,6 +110,9 @@ impl From<AppError> for async_graphql::Error {
         let request_id = crate::telemetry::current_request_id();
         let message = match &err {
             AppError::Client { message, .. } => message.clone(),
+            AppError::Conflict { expected, current } => format!(
+                "version {expected} is stale: the object has changed (now version {current}); read it again and reapply your change"
+            ),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 match &request_id {
@@ -98,6 +125,9 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", err.code().as_str());
             if let (ErrorCode::Internal, Some(id)) = (err.code(), &request_id) {
                 ext.set("requestId", id.as_str());
+            }
+            if let AppError::Conflict { current, .. } = &err {
+                ext.set("currentVersion", *current);
             }
         })
     }

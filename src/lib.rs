@@ -4,6 +4,7 @@
 //! The crate is a library (what the binary and the tests use) plus a thin binary.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod privacy;
 pub mod telemetry;
 pub mod text;
 pub mod vocab;

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use network_directory::cli::{Cli, Command};
+use network_directory::auth::{Role, TokenKeys};
+use network_directory::cli::{Cli, Command, TokenRole};
 use network_directory::error::AppError;
 use network_directory::{App, db, telemetry};
 
@@ -19,6 +20,7 @@ async fn main() -> ExitCode {
             let message = match err {
                 AppError::Client { message, .. } => message,
                 AppError::Internal(cause) => cause.to_string(),
+                other => format!("{other:?}"),
             };
             tracing::error!(error = %message, "failed");
             ExitCode::FAILURE
@@ -51,6 +53,20 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             tracing::info!(inserted = report.inserted, "seed done");
             Ok(())
         }
+        Command::Token {
+            role,
+            org,
+            sub,
+            ttl,
+        } => {
+            let (conn, _) = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            let keys = TokenKeys::from_config(&config)?;
+            let token = issue_token(&conn, &keys, role, org, sub, ttl).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{token}").map_err(AppError::internal)?;
+            Ok(())
+        }
         Command::Schema => {
             let mut out = std::io::stdout().lock();
             out.write_all(network_directory::sdl().as_bytes())
@@ -58,4 +74,59 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
     }
+}
+
+/// Issues a token, checking that its organization or partner exists.
+async fn issue_token(
+    conn: &sea_orm::DatabaseConnection,
+    keys: &TokenKeys,
+    role: TokenRole,
+    org: Option<String>,
+    sub: Option<String>,
+    ttl: std::time::Duration,
+) -> Result<String, AppError> {
+    use network_directory::graphql::node::NodeType;
+    let (role, sub, org) = match role {
+        TokenRole::Admin => (Role::Admin, sub.unwrap_or_else(|| "admin".to_owned()), None),
+        TokenRole::Partner => {
+            let sub =
+                sub.ok_or_else(|| AppError::bad_input("--role partner needs --sub PARTNER-SLUG"))?;
+            lookup(conn, "partner", &sub).await?;
+            (Role::Partner, sub, None)
+        }
+        TokenRole::Organization => {
+            let slug =
+                org.ok_or_else(|| AppError::bad_input("--role organization needs --org SLUG"))?;
+            let id = lookup(conn, "organization", &slug).await?;
+            (
+                Role::Organization,
+                sub.unwrap_or(slug),
+                Some(NodeType::Organization.id(id).to_string()),
+            )
+        }
+    };
+    let (token, claims) = keys.issue(role, &sub, org, ttl)?;
+    tracing::info!(role = role.as_str(), sub = %claims.sub, jti = %claims.jti, expires_at = %claims.expires_at(), "token issued");
+    Ok(token)
+}
+
+/// The id of the live row of `table` with this slug.
+async fn lookup(
+    conn: &sea_orm::DatabaseConnection,
+    table: &str,
+    slug: &str,
+) -> Result<i32, AppError> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("slug")).eq(slug))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .to_owned();
+    let row = conn
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| AppError::bad_input(format!("no {table} with slug `{slug}`")))?;
+    Ok(row.try_get("", "id")?)
 }

@@ -66,6 +66,13 @@ pub struct Change {
 
 /// Writes the audit entry and the change-feed entry of `change`.
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
+    if crate::db::is_postgres(db) {
+        // Sequence numbers are handed out at insert but become visible at commit: serializing
+        // journaled transactions makes them visible in order, so a partner reading the feed after
+        // `seq` never misses a smaller one that commits later.
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(7401)")
+            .await?;
+    }
     let now = chrono::Utc::now();
     audit_log::ActiveModel {
         id: NotSet,

@@ -242,6 +242,11 @@ impl SortKey {
     }
 }
 
+/// Rows of `table` that are not (softly) deleted.
+pub fn not_deleted(table: &'static str) -> Condition {
+    Condition::all().add(Expr::col((Alias::new(table), Alias::new("deleted_at"))).is_null())
+}
+
 /// One page of rows, in list order.
 #[derive(Debug, Clone)]
 pub struct Page<M> {

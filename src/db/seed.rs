@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-    EntityTrait, TransactionTrait,
+    EntityTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,7 +224,7 @@ pub async fn is_empty(db: &DatabaseConnection) -> AppResult<bool> {
 
 /// Seeds `seed`, inserting only what is missing, in one transaction.
 pub async fn seed_from(db: &DatabaseConnection, seed: &Seed) -> AppResult<SeedReport> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut run = Run {
         db: &txn,
         actor: Actor::system("seed"),

@@ -18,7 +18,7 @@ macro_rules! vocabulary_entity {
         use sea_orm::entity::prelude::*;
 
         #[doc = concat!("A row of `", $table, "`.")]
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
         #[sea_orm(table_name = $table)]
         pub struct Model {
             #[sea_orm(primary_key)]
@@ -41,3 +41,29 @@ macro_rules! vocabulary_entity {
     };
 }
 pub(crate) use vocabulary_entity;
+
+macro_rules! versioned {
+    ($($module:ident),*) => {
+        $(
+            impl crate::db::write::Versioned for $module::Model {
+                fn version(&self) -> i64 {
+                    self.version
+                }
+
+                fn is_live(&self) -> bool {
+                    self.deleted_at.is_none()
+                }
+            }
+        )*
+    };
+}
+
+versioned!(
+    organization,
+    partner,
+    post,
+    region,
+    tag,
+    target_group,
+    theme
+);

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "post")]
 pub struct Model {
     #[sea_orm(primary_key)]

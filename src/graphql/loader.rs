@@ -13,6 +13,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
 use sea_orm::{DatabaseConnection, FromQueryResult};
 
+use crate::auth::Viewer;
 use crate::db::page::{KeyValue, Link, Listing, Page, PageArgs, PageRequest, SortKey};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{organization, post, region, vocabulary};
@@ -26,20 +27,31 @@ pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
     fn id(&self) -> i32;
     /// The row's value of a sort key of its table.
     fn key(&self, sort: &SortKey) -> KeyValue;
-    /// Which rows are visible through the public API.
+    /// Which rows exist for the API (not deleted).
     fn visible() -> Condition;
+
+    /// Which rows `viewer` may see; the same as [`Row::visible`] unless a table has rows that
+    /// only some callers may see.
+    fn visible_to(_viewer: &Viewer) -> Condition {
+        Self::visible()
+    }
 }
 
-/// Loads rows and relations for one request.
+/// Loads rows and relations for one request, as seen by its viewer.
 pub struct DbLoader {
     db: DatabaseConnection,
+    viewer: Viewer,
 }
 
 impl DbLoader {
     /// A loader for one request, as a DataLoader batching with tokio: keys asked for within
     /// `window` of the first are loaded together.
-    pub fn for_request(db: DatabaseConnection, window: std::time::Duration) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn).delay(window)
+    pub fn for_request(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        window: std::time::Duration,
+    ) -> DataLoader<Self> {
+        DataLoader::new(Self { db, viewer }, tokio::spawn).delay(window)
     }
 }
 
@@ -79,7 +91,7 @@ impl<M: Row> Loader<ById<M>> for DbLoader {
         select
             .column((Alias::new(M::TABLE), Asterisk))
             .from(Alias::new(M::TABLE))
-            .cond_where(M::visible().add(
+            .cond_where(M::visible_to(&self.viewer).add(
                 Expr::col((Alias::new(M::TABLE), Alias::new("id"))).is_in(keys.iter().map(|k| k.0)),
             ));
         let rows = sea_orm::ConnectionTrait::query_all(&self.db, &select).await?;
@@ -126,7 +138,7 @@ pub enum Relation {
 }
 
 impl Relation {
-    fn spec(self) -> (Listing, Link) {
+    fn spec(self, viewer: &Viewer) -> (Listing, Link) {
         use Relation::*;
         match self {
             OrganizationRegions => (
@@ -150,7 +162,7 @@ impl Relation {
                 Link::Table("organization_tag", "organization_id", "tag_id"),
             ),
             OrganizationPosts => (
-                post::service::listing(Condition::all()),
+                post::service::listing(viewer, &post::service::Filter::default()),
                 Link::Column("organization_id"),
             ),
             RegionOrganizations => (
@@ -174,7 +186,7 @@ impl Relation {
                 Link::Table("organization_theme", "theme_id", "organization_id"),
             ),
             ThemePosts => (
-                post::service::listing(Condition::all()),
+                post::service::listing(viewer, &post::service::Filter::default()),
                 Link::Table("post_theme", "theme_id", "post_id"),
             ),
             TagOrganizations => (
@@ -182,7 +194,7 @@ impl Relation {
                 Link::Table("organization_tag", "tag_id", "organization_id"),
             ),
             TagPosts => (
-                post::service::listing(Condition::all()),
+                post::service::listing(viewer, &post::service::Filter::default()),
                 Link::Table("post_tag", "tag_id", "post_id"),
             ),
             PostThemes => (
@@ -245,7 +257,7 @@ impl<M: Row> Loader<Related<M>> for DbLoader {
         }
         let mut out = HashMap::new();
         for ((relation, page, total), parents) in groups {
-            let (listing, link) = relation.spec();
+            let (listing, link) = relation.spec(&self.viewer);
             debug_assert_eq!(listing.table, M::TABLE);
             let pages = listing
                 .pages_by_parent::<M>(&self.db, link, &parents, page, total)
@@ -308,13 +320,13 @@ pub async fn by_id<M: Row>(ctx: &Context<'_>, id: i32) -> AppResult<Option<M>> {
 }
 
 /// One page of `relation` under `parent`, with the total when the client selected it.
-pub async fn related<M: Row>(
+async fn related<M: Row>(
     ctx: &Context<'_>,
     relation: Relation,
     parent: i32,
     args: PageArgs,
 ) -> AppResult<(Page<M>, SortKey)> {
-    let (listing, _) = relation.spec();
+    let (listing, _) = relation.spec(ctx.data_unchecked::<Viewer>());
     let page = PageRequest::parse(args, listing.sort.name)?;
     let total = crate::graphql::connection::wants_total(ctx);
     let key = Related {
@@ -329,6 +341,18 @@ pub async fn related<M: Row>(
         .await?
         .unwrap_or_else(|| Page::empty(total));
     Ok((page, listing.sort))
+}
+
+/// The connection of `relation` under `parent`, each row wrapped in its GraphQL type.
+pub async fn related_connection<M: Row, T: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    relation: Relation,
+    parent: i32,
+    args: PageArgs,
+    wrap: impl Fn(M) -> T,
+) -> AppResult<crate::graphql::connection::Conn<T>> {
+    let (page, sort) = related::<M>(ctx, relation, parent, args).await?;
+    Ok(crate::graphql::connection::connection(page, &sort, wrap))
 }
 
 /// The care domains of an organization.

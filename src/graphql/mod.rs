@@ -1,19 +1,22 @@
 //! The GraphQL schema: the root query assembled from the domains, and the shared helpers that
 //! resolvers use to reach the database.
 
+pub mod access;
 pub mod connection;
 pub mod loader;
 pub mod node;
 pub mod organization;
 pub mod partner;
+pub mod payload;
 pub mod post;
 pub mod region;
 pub mod vocabulary;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 
+use crate::auth::Viewer;
 use crate::db::page::{Listing, Page, PageArgs, PageRequest};
 use crate::error::AppResult;
 use crate::graphql::connection::wants_total;
@@ -29,28 +32,54 @@ pub struct QueryRoot(
     vocabulary::VocabularyQuery,
     partner::PartnerQuery,
     post::PostQuery,
+    access::AccessQuery,
+);
+
+/// The root mutation type: every change, each taking one `input` and returning a payload with
+/// the changed object and `userErrors`.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    organization::mutation::OrganizationMutation,
+    post::mutation::PostMutation,
+    partner::mutation::PartnerMutation,
+    vocabulary::mutation::VocabularyMutation,
+    access::AccessMutation,
 );
 
 /// The schema type.
-pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema; the database connection is available to every resolver.
 pub fn build_schema(db: DatabaseConnection) -> DirectorySchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .finish()
 }
 
 /// The schema in SDL, as written to `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The database connection of the request.
 pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The caller of the request.
+pub fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
+    ctx.data_unchecked::<Viewer>()
 }
 
 /// One page of a top-level list, with the total when the client selected `totalCount`.
@@ -70,7 +99,8 @@ pub async fn find_by_slug<M: Row>(ctx: &Context<'_>, slug: &str) -> AppResult<Op
         .column((Alias::new(M::TABLE), Asterisk))
         .from(Alias::new(M::TABLE))
         .cond_where(
-            M::visible().add(Expr::col((Alias::new(M::TABLE), Alias::new("slug"))).eq(slug)),
+            M::visible_to(viewer(ctx))
+                .add(Expr::col((Alias::new(M::TABLE), Alias::new("slug"))).eq(slug)),
         );
     let row = sea_orm::ConnectionTrait::query_one(db(ctx), &select).await?;
     Ok(row.map(|row| M::from_query_result(&row, "")).transpose()?)

@@ -217,6 +217,8 @@ async fn filters_organizations(app: TestApp) {
 
     let theme = organization_slugs(&app, json!({ "themes": ["vernieuwing-bij-deelnemers"] })).await;
     assert!(!theme.is_empty());
+    let tagged = organization_slugs(&app, json!({ "tags": ["ggz-rivierduinen"] })).await;
+    assert_eq!(tagged, vec!["ggz-rivierduinen"]);
     let none = organization_slugs(&app, json!({ "themes": ["no-such-theme"] })).await;
     assert!(none.is_empty());
 
@@ -373,7 +375,8 @@ async fn filters_posts(app: TestApp) {
             r#"{ all: posts(first: 100) { totalCount nodes { title } }
                  reports: posts(filter: {kinds: [REPORT]}) { totalCount }
                  tagged: posts(filter: {tags: ["wetenswaardigheden"]}) { nodes { title } }
-                 both: posts(filter: {kinds: [NEWS], themes: ["organiseren-en-vernieuwen-medezeggenschap"]}) { nodes { slug } } }"#,
+                 both: posts(filter: {kinds: [NEWS], themes: ["organiseren-en-vernieuwen-medezeggenschap"]}) { nodes { slug } }
+                 none: posts(filter: {organizations: ["arkin"]}) { totalCount } }"#,
             json!({}),
         )
         .await;

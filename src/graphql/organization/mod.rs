@@ -1,6 +1,8 @@
 //! Organizations (participants): the GraphQL type, its relations and the root queries.
 
+pub mod mutation;
 pub mod service;
+pub mod write;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +11,7 @@ use crate::db::page::PageArgs;
 use crate::entity::organization;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
-use crate::graphql::loader::{Relation, care_domains, related};
+use crate::graphql::loader::{Relation, care_domains, related_connection};
 use crate::graphql::node::NodeType;
 use crate::graphql::post::Post;
 use crate::graphql::region::Region;
@@ -95,6 +97,22 @@ impl Organization {
         self.0.public_phone.as_deref()
     }
 
+    /// The contact person (partners, administrators and the organization itself).
+    async fn contact_name(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_name.as_deref())
+    }
+
+    /// The contact person's e-mail address (partners, administrators and the organization itself).
+    async fn contact_email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_email.as_deref())
+    }
+
+    /// The contact person's telephone number (partners, administrators and the organization
+    /// itself).
+    async fn contact_phone(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_phone.as_deref())
+    }
+
     /// The domains of care the organization provides.
     async fn care_domains(&self, ctx: &Context<'_>) -> AppResult<Vec<CareDomain>> {
         care_domains(ctx, self.0.id).await
@@ -115,8 +133,7 @@ impl Organization {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::OrganizationRegions, self.0.id, args).await?;
-        Ok(connection(page, &sort, Region))
+        related_connection(ctx, Relation::OrganizationRegions, self.0.id, args, Region).await
     }
 
     /// The groups of people the organization serves, A-Z.
@@ -134,9 +151,14 @@ impl Organization {
             last,
             before,
         };
-        let (page, sort) =
-            related(ctx, Relation::OrganizationTargetGroups, self.0.id, args).await?;
-        Ok(connection(page, &sort, TargetGroup))
+        related_connection(
+            ctx,
+            Relation::OrganizationTargetGroups,
+            self.0.id,
+            args,
+            TargetGroup,
+        )
+        .await
     }
 
     /// The themes the organization works on, A-Z.
@@ -154,8 +176,7 @@ impl Organization {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::OrganizationThemes, self.0.id, args).await?;
-        Ok(connection(page, &sort, Theme))
+        related_connection(ctx, Relation::OrganizationThemes, self.0.id, args, Theme).await
     }
 
     /// The tags the organization is filed under, A-Z.
@@ -173,8 +194,7 @@ impl Organization {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::OrganizationTags, self.0.id, args).await?;
-        Ok(connection(page, &sort, Tag))
+        related_connection(ctx, Relation::OrganizationTags, self.0.id, args, Tag).await
     }
 
     /// The organization's published posts, newest first.
@@ -192,8 +212,7 @@ impl Organization {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::OrganizationPosts, self.0.id, args).await?;
-        Ok(connection(page, &sort, Post))
+        related_connection(ctx, Relation::OrganizationPosts, self.0.id, args, Post).await
     }
 
     /// When the organization was added to the directory.
@@ -209,6 +228,21 @@ impl Organization {
     /// The version of this record; updates must send the version they read.
     async fn version(&self) -> i64 {
         self.0.version
+    }
+}
+
+impl Organization {
+    fn contacts(&self, ctx: &Context<'_>) -> AppResult<()> {
+        if crate::auth::policy::can_read_organization_contacts(
+            crate::graphql::viewer(ctx),
+            self.0.id,
+        ) {
+            Ok(())
+        } else {
+            Err(crate::auth::policy::forbidden(
+                "read contact details (partner-only)",
+            ))
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement,
 };
 
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::organization;
 use crate::error::AppResult;
 use crate::graphql::loader::Row;
@@ -59,7 +59,7 @@ impl Row for organization::Model {
     }
 
     fn visible() -> Condition {
-        Condition::all().add(Expr::col((Alias::new(TABLE), Alias::new("deleted_at"))).is_null())
+        not_deleted(TABLE)
     }
 }
 

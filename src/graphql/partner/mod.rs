@@ -1,6 +1,7 @@
 //! Partner bodies of the movement: knowledge institutes, sector associations, government,
 //! regulators, care offices, client organizations and supporters.
 
+pub mod mutation;
 pub mod service;
 
 use async_graphql::{Context, ID, InputObject, Object};

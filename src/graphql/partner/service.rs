@@ -2,7 +2,7 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::partner;
 use crate::graphql::loader::Row;
 use crate::vocab::PartnerKind;
@@ -30,7 +30,7 @@ impl Row for partner::Model {
     }
 
     fn visible() -> Condition {
-        Condition::all().add(Expr::col((Alias::new(TABLE), Alias::new("deleted_at"))).is_null())
+        not_deleted(TABLE)
     }
 }
 

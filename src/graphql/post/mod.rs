@@ -1,7 +1,9 @@
 //! Posts: the movement's articles (news, reports, blogs) and people's contributions (practices,
 //! what matters, ideas, questions).
 
+pub mod mutation;
 pub mod service;
+pub mod write;
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -10,7 +12,7 @@ use crate::db::page::PageArgs;
 use crate::entity::{organization, post};
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
-use crate::graphql::loader::{Relation, by_id, related};
+use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::vocabulary::{Tag, Theme};
@@ -53,6 +55,17 @@ impl Post {
         &self.0.author_name
     }
 
+    /// The author's e-mail address, for moderation (administrators only).
+    async fn author_email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        if crate::auth::policy::can_read_author_email(crate::graphql::viewer(ctx)) {
+            Ok(self.0.author_email.as_deref())
+        } else {
+            Err(crate::auth::policy::forbidden(
+                "read authors' e-mail addresses",
+            ))
+        }
+    }
+
     /// The role the author writes from.
     async fn author_role(&self) -> Option<AuthorRole> {
         self.0.author_role
@@ -83,8 +96,7 @@ impl Post {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::PostThemes, self.0.id, args).await?;
-        Ok(connection(page, &sort, Theme))
+        related_connection(ctx, Relation::PostThemes, self.0.id, args, Theme).await
     }
 
     /// The post's tags, A-Z.
@@ -102,8 +114,7 @@ impl Post {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::PostTags, self.0.id, args).await?;
-        Ok(connection(page, &sort, Tag))
+        related_connection(ctx, Relation::PostTags, self.0.id, args, Tag).await
     }
 
     /// Where the post stands in moderation.
@@ -144,6 +155,9 @@ pub struct PostFilter {
     pub kinds: Option<Vec<PostKind>>,
     /// Slugs of the organizations the posts were published under.
     pub organizations: Option<Vec<String>>,
+    /// Statuses (default: `[PUBLISHED]`). Pending and rejected posts are visible to
+    /// administrators, and to an organization for its own posts.
+    pub statuses: Option<Vec<PostStatus>>,
 }
 
 /// Root fields for posts.
@@ -152,7 +166,8 @@ pub struct PostQuery;
 
 #[Object]
 impl PostQuery {
-    /// The published posts, newest first.
+    /// The posts, newest first: published ones, unless `filter.statuses` asks for others the
+    /// caller may see.
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -168,8 +183,9 @@ impl PostQuery {
             tags: filter.tags,
             kinds: filter.kinds,
             organizations: filter.organizations,
+            statuses: filter.statuses,
         };
-        let listing = service::listing(filter.condition());
+        let listing = service::listing(crate::graphql::viewer(ctx), &filter);
         let page = crate::graphql::list(
             ctx,
             &listing,
@@ -184,7 +200,8 @@ impl PostQuery {
         Ok(connection(page, &listing.sort, Post))
     }
 
-    /// The published post with this ID or slug (give exactly one), or `null`.
+    /// The post with this ID or slug (give exactly one), or `null` when it does not exist or the
+    /// caller may not see it.
     async fn post(
         &self,
         ctx: &Context<'_>,

@@ -2,7 +2,8 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::auth::{Viewer, policy};
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::post;
 use crate::graphql::loader::Row;
 use crate::graphql::organization::service::ids_of_slugs;
@@ -35,10 +36,11 @@ impl Row for post::Model {
     }
 
     fn visible() -> Condition {
-        Condition::all()
-            .add(col("deleted_at").is_null())
-            .add(col("status").eq(sea_orm::ActiveEnum::to_value(&PostStatus::Published)))
-            .add(col("published_at").is_not_null())
+        not_deleted(TABLE)
+    }
+
+    fn visible_to(viewer: &Viewer) -> Condition {
+        not_deleted(TABLE).add(policy::visible_posts(viewer))
     }
 }
 
@@ -54,6 +56,8 @@ pub struct Filter {
     pub kinds: Option<Vec<PostKind>>,
     /// Organization slugs.
     pub organizations: Option<Vec<String>>,
+    /// Statuses; published only when not given.
+    pub statuses: Option<Vec<PostStatus>>,
 }
 
 fn linked(link: &str, column: &str, table: &str, slugs: &[String]) -> Expr {
@@ -95,11 +99,11 @@ impl Filter {
     }
 }
 
-/// The visible posts matching `filter`, newest first.
-pub fn listing(filter: Condition) -> Listing {
+/// The posts `viewer` may see that match `filter`, newest first.
+pub fn listing(viewer: &Viewer, filter: &Filter) -> Listing {
     Listing {
         table: TABLE,
-        filter: post::Model::visible().add(filter),
+        filter: post::Model::visible_to(viewer).add(filter.condition()),
         sort: NEWEST,
     }
 }

@@ -9,7 +9,7 @@ use crate::db::page::PageArgs;
 use crate::entity::region;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
-use crate::graphql::loader::{Relation, by_id, related};
+use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::NodeType;
 use crate::graphql::organization::Organization;
 use crate::vocab::RegionKind;
@@ -63,8 +63,7 @@ impl Region {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::RegionChildren, self.0.id, args).await?;
-        Ok(connection(page, &sort, Region))
+        related_connection(ctx, Relation::RegionChildren, self.0.id, args, Region).await
     }
 
     /// The organizations linked to this region itself, A-Z. (To include those of the finer
@@ -83,8 +82,14 @@ impl Region {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::RegionOrganizations, self.0.id, args).await?;
-        Ok(connection(page, &sort, Organization))
+        related_connection(
+            ctx,
+            Relation::RegionOrganizations,
+            self.0.id,
+            args,
+            Organization,
+        )
+        .await
     }
 }
 

@@ -2,7 +2,7 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::region;
 use crate::graphql::loader::Row;
 
@@ -29,7 +29,7 @@ impl Row for region::Model {
     }
 
     fn visible() -> Condition {
-        Condition::all().add(Expr::col((Alias::new(TABLE), Alias::new("deleted_at"))).is_null())
+        not_deleted(TABLE)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The shared vocabulary: target groups, themes and tags. They have one shape (slug, name,
 //! description), so they share one folder and one service.
 
+pub mod mutation;
 pub mod service;
 
 use async_graphql::{Context, ID, Object};
@@ -9,7 +10,7 @@ use crate::db::page::PageArgs;
 use crate::entity::{tag, target_group, theme};
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
-use crate::graphql::loader::{Relation, related};
+use crate::graphql::loader::{Relation, related_connection};
 use crate::graphql::node::NodeType;
 use crate::graphql::organization::Organization;
 use crate::graphql::post::Post;
@@ -61,9 +62,14 @@ impl TargetGroup {
             last,
             before,
         };
-        let (page, sort) =
-            related(ctx, Relation::TargetGroupOrganizations, self.0.id, args).await?;
-        Ok(connection(page, &sort, Organization))
+        related_connection(
+            ctx,
+            Relation::TargetGroupOrganizations,
+            self.0.id,
+            args,
+            Organization,
+        )
+        .await
     }
 }
 
@@ -105,8 +111,14 @@ impl Theme {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::ThemeOrganizations, self.0.id, args).await?;
-        Ok(connection(page, &sort, Organization))
+        related_connection(
+            ctx,
+            Relation::ThemeOrganizations,
+            self.0.id,
+            args,
+            Organization,
+        )
+        .await
     }
 
     /// The published posts filed under this theme, newest first.
@@ -124,8 +136,7 @@ impl Theme {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::ThemePosts, self.0.id, args).await?;
-        Ok(connection(page, &sort, Post))
+        related_connection(ctx, Relation::ThemePosts, self.0.id, args, Post).await
     }
 }
 
@@ -167,8 +178,14 @@ impl Tag {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::TagOrganizations, self.0.id, args).await?;
-        Ok(connection(page, &sort, Organization))
+        related_connection(
+            ctx,
+            Relation::TagOrganizations,
+            self.0.id,
+            args,
+            Organization,
+        )
+        .await
     }
 
     /// The published posts with this tag, newest first.
@@ -186,8 +203,7 @@ impl Tag {
             last,
             before,
         };
-        let (page, sort) = related(ctx, Relation::TagPosts, self.0.id, args).await?;
-        Ok(connection(page, &sort, Post))
+        related_connection(ctx, Relation::TagPosts, self.0.id, args, Post).await
     }
 }
 

@@ -1,8 +1,8 @@
 //! Data access for the vocabulary tables (target groups, themes, tags), which share one shape.
 
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+use sea_orm::sea_query::Condition;
 
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
+use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::{tag, target_group, theme};
 use crate::graphql::loader::Row;
 
@@ -15,10 +15,6 @@ pub const fn by_name(table: &'static str) -> SortKey {
         kind: KeyKind::Text,
         descending: false,
     }
-}
-
-fn not_deleted(table: &'static str) -> Condition {
-    Condition::all().add(Expr::col((Alias::new(table), Alias::new("deleted_at"))).is_null())
 }
 
 /// All visible rows of a vocabulary table, A-Z.

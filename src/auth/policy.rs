@@ -1,0 +1,88 @@
+//! The access rules of DESIGN.md, in one place. Resolvers and services ask here; nothing else
+//! decides who may see or change what.
+//!
+//! | role | may |
+//! |---|---|
+//! | anonymous | read published data and public fields; submit a contribution (pending) |
+//! | organization | + edit its own profile and relations, post as itself (published), see its own pending posts and contact details |
+//! | partner | + read partner-only fields (contact details) |
+//! | admin | everything: create, delete, curate, moderate, erase, revoke, read the audit log |
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::vocab::PostStatus;
+
+/// The error for a caller who may not do something.
+pub fn forbidden(what: &str) -> AppError {
+    AppError::forbidden(format!("you may not {what}"))
+}
+
+/// Only administrators.
+pub fn require_admin(viewer: &Viewer, what: &str) -> AppResult<()> {
+    if viewer.is_admin() {
+        Ok(())
+    } else {
+        Err(forbidden(what))
+    }
+}
+
+/// Administrators, and the organization itself.
+pub fn require_edit_organization(viewer: &Viewer, organization_id: i32) -> AppResult<()> {
+    if viewer.is_admin() || viewer.organization_id() == Some(organization_id) {
+        Ok(())
+    } else {
+        Err(forbidden("change this organization"))
+    }
+}
+
+/// Contact details of an organization: partners, administrators, and the organization itself.
+pub fn can_read_organization_contacts(viewer: &Viewer, organization_id: i32) -> bool {
+    matches!(viewer.role(), Some(Role::Admin | Role::Partner))
+        || viewer.organization_id() == Some(organization_id)
+}
+
+/// Contact details of a partner body: partners and administrators.
+pub fn can_read_partner_contacts(viewer: &Viewer) -> bool {
+    matches!(viewer.role(), Some(Role::Admin | Role::Partner))
+}
+
+/// An author's e-mail address: administrators only.
+pub fn can_read_author_email(viewer: &Viewer) -> bool {
+    viewer.is_admin()
+}
+
+/// The audit log: administrators only.
+pub fn can_read_audit_log(viewer: &Viewer) -> bool {
+    viewer.is_admin()
+}
+
+/// Which posts a viewer may see: published ones; an organization also its own, whatever their
+/// status; an administrator all of them.
+pub fn visible_posts(viewer: &Viewer) -> Condition {
+    let col = |c: &str| Expr::col((Alias::new("post"), Alias::new(c)));
+    let published = Condition::all()
+        .add(col("status").eq(sea_orm::ActiveEnum::to_value(&PostStatus::Published)))
+        .add(col("published_at").is_not_null());
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    match viewer.organization_id() {
+        Some(id) => Condition::any()
+            .add(published)
+            .add(col("organization_id").eq(id)),
+        None => published,
+    }
+}
+
+/// Whether a viewer may change a post: administrators, and an organization its own posts.
+pub fn require_edit_post(viewer: &Viewer, post_organization: Option<i32>) -> AppResult<()> {
+    if viewer.is_admin()
+        || (post_organization.is_some() && viewer.organization_id() == post_organization)
+    {
+        Ok(())
+    } else {
+        Err(forbidden("change this post"))
+    }
+}

@@ -1,0 +1,339 @@
+//! Access: who the caller is (`viewer`), the audit log (administrators) and token revocation.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::auth::{Role, policy};
+use crate::db::page::MAX_PAGE_SIZE;
+use crate::entity::{audit_log, organization};
+use crate::error::{AppError, AppResult};
+use crate::graphql::loader::by_id;
+use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::organization::Organization;
+use crate::graphql::payload::UserError;
+use crate::graphql::{db, viewer};
+
+/// The caller of a request.
+pub struct ViewerInfo;
+
+/// The caller, as its token says (all fields `null` for anonymous callers).
+#[Object(name = "Viewer")]
+impl ViewerInfo {
+    /// The role of the token; `null` without a token.
+    async fn role(&self, ctx: &Context<'_>) -> Option<Role> {
+        viewer(ctx).role()
+    }
+
+    /// The token's subject.
+    async fn subject(&self, ctx: &Context<'_>) -> Option<String> {
+        viewer(ctx).session().map(|s| s.sub.clone())
+    }
+
+    /// The organization an organization token speaks for.
+    async fn organization(&self, ctx: &Context<'_>) -> AppResult<Option<Organization>> {
+        match viewer(ctx).organization_id() {
+            Some(id) => Ok(by_id::<organization::Model>(ctx, id)
+                .await?
+                .map(Organization)),
+            None => Ok(None),
+        }
+    }
+
+    /// When the token expires.
+    async fn expires_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        viewer(ctx).session().map(|s| s.expires_at)
+    }
+
+    /// The token's ID (`jti`), to revoke it.
+    async fn token_id(&self, ctx: &Context<'_>) -> Option<String> {
+        viewer(ctx).session().map(|s| s.jti.clone())
+    }
+}
+
+/// An audit-log entry.
+pub struct AuditEntry(audit_log::Model);
+
+/// One change in the audit log: who did what to which object when, with before and after values.
+#[Object]
+impl AuditEntry {
+    /// The entry's sequence number (increasing).
+    async fn sequence(&self) -> i64 {
+        self.0.id
+    }
+
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+
+    /// The role of who did it (`admin`, `organization`, `partner`, `anonymous`, `system`).
+    async fn actor_role(&self) -> &str {
+        &self.0.actor_role
+    }
+
+    /// The token subject of who did it.
+    async fn actor(&self) -> Option<&str> {
+        self.0.actor_sub.as_deref()
+    }
+
+    /// What was done, e.g. `organization.update`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// The type of object changed, e.g. `organization`.
+    async fn entity_type(&self) -> &str {
+        &self.0.entity_type
+    }
+
+    /// The global ID of the object changed.
+    async fn entity_id(&self) -> ID {
+        node_type(&self.0.entity_type).map_or_else(
+            || ID(self.0.entity_id.to_string()),
+            |t| t.id(self.0.entity_id),
+        )
+    }
+
+    /// The global ID of the organization the change concerns.
+    async fn organization_id(&self) -> Option<ID> {
+        self.0
+            .organization_id
+            .map(|id| NodeType::Organization.id(id))
+    }
+
+    /// The object before the change (`null` for a creation).
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0.before.clone().map(Json)
+    }
+
+    /// The object after the change (`null` for a deletion).
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.0.after.clone().map(Json)
+    }
+
+    /// The request that made the change.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+}
+
+fn node_type(entity_type: &str) -> Option<NodeType> {
+    Some(match entity_type {
+        "organization" => NodeType::Organization,
+        "region" => NodeType::Region,
+        "target_group" => NodeType::TargetGroup,
+        "theme" => NodeType::Theme,
+        "tag" => NodeType::Tag,
+        "partner" => NodeType::Partner,
+        "post" => NodeType::Post,
+        _ => return None,
+    })
+}
+
+/// A page of the audit log, newest first.
+#[derive(SimpleObject)]
+pub struct AuditLogPage {
+    /// The entries, newest first.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `after` for the next (older) page; `null` on the last page.
+    pub end_cursor: Option<String>,
+    /// There are older entries.
+    pub has_next_page: bool,
+}
+
+/// Which audit-log entries to read.
+#[derive(Default, InputObject)]
+pub struct AuditLogFilter {
+    /// Only changes concerning this organization (its ID).
+    pub organization_id: Option<ID>,
+    /// Only changes by this token subject.
+    pub actor: Option<String>,
+    /// Only changes of this object (its ID).
+    pub entity_id: Option<ID>,
+}
+
+/// Root fields for access.
+#[derive(Default)]
+pub struct AccessQuery;
+
+#[Object]
+impl AccessQuery {
+    /// Who the caller is: role, organization and token expiry, so front-ends need not decode
+    /// tokens.
+    async fn viewer(&self) -> ViewerInfo {
+        ViewerInfo
+    }
+
+    /// The audit log, newest first (administrators): who changed what when, with before and
+    /// after values.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which entries to read.")] filter: Option<AuditLogFilter>,
+        #[graphql(desc = "Return the first n entries (0-100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return entries older than this cursor.")] after: Option<String>,
+    ) -> AppResult<AuditLogPage> {
+        if !policy::can_read_audit_log(viewer(ctx)) {
+            return Err(policy::forbidden("read the audit log"));
+        }
+        let first = first.unwrap_or(20);
+        if !(0..=MAX_PAGE_SIZE).contains(&first) {
+            return Err(AppError::bad_input(format!(
+                "`first` must be between 0 and {MAX_PAGE_SIZE}"
+            )));
+        }
+        let mut cond = Condition::all();
+        if let Some(after) = after {
+            let invalid = || AppError::bad_input("`after` is not a valid cursor for this list");
+            let bytes = URL_SAFE_NO_PAD.decode(after).map_err(|_| invalid())?;
+            let id: i64 = String::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.strip_prefix("audit:").and_then(|n| n.parse().ok()))
+                .ok_or_else(invalid)?;
+            cond = cond.add(Expr::col(Alias::new("id")).lt(id));
+        }
+        let filter = filter.unwrap_or_default();
+        if let Some(id) = &filter.organization_id {
+            cond = cond.add(
+                Expr::col(Alias::new("organization_id"))
+                    .eq(GlobalId::parse_as(id, NodeType::Organization)?),
+            );
+        }
+        if let Some(actor) = filter.actor {
+            cond = cond.add(Expr::col(Alias::new("actor_sub")).eq(actor));
+        }
+        if let Some(id) = &filter.entity_id {
+            let id = GlobalId::parse(id)?;
+            let entity_type = match id.node_type {
+                NodeType::TargetGroup => "target_group".to_owned(),
+                other => other.name().to_lowercase(),
+            };
+            cond = cond
+                .add(Expr::col(Alias::new("entity_type")).eq(entity_type))
+                .add(Expr::col(Alias::new("entity_id")).eq(id.id));
+        }
+        let select = Query::select()
+            .column(sea_orm::sea_query::Asterisk)
+            .from(Alias::new("audit_log"))
+            .cond_where(cond)
+            .order_by(Alias::new("id"), Order::Desc)
+            .limit(first as u64 + 1)
+            .to_owned();
+        let mut entries = db(ctx)
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| audit_log::Model::from_query_result(row, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        let has_next_page = entries.len() > first as usize;
+        entries.truncate(first as usize);
+        let end_cursor = entries
+            .last()
+            .map(|e| URL_SAFE_NO_PAD.encode(format!("audit:{}", e.id)));
+        Ok(AuditLogPage {
+            entries: entries.into_iter().map(AuditEntry).collect(),
+            end_cursor,
+            has_next_page,
+        })
+    }
+}
+
+/// A token to revoke.
+#[derive(InputObject)]
+pub struct RevokeTokenInput {
+    /// The token's ID (`jti`).
+    pub token_id: String,
+    /// When the token expires (the revocation is kept until then; default: in ten years).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The result of `revokeToken`.
+#[derive(SimpleObject)]
+pub struct RevokeTokenPayload {
+    /// The revoked token's ID; from now on the token is refused.
+    pub revoked_token_id: Option<String>,
+    /// Problems with the input; when there are any, nothing was changed.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Mutations for access.
+#[derive(Default)]
+pub struct AccessMutation;
+
+#[Object]
+impl AccessMutation {
+    /// Revokes a token by its ID (administrators); it is refused from the next request on.
+    async fn revoke_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token to revoke.")] input: RevokeTokenInput,
+    ) -> AppResult<RevokeTokenPayload> {
+        let viewer = viewer(ctx);
+        policy::require_admin(viewer, "revoke tokens")?;
+        let mut checks = crate::graphql::payload::Checks::default();
+        checks.text("tokenId", &input.token_id, 200);
+        if !checks.ok() {
+            return Ok(RevokeTokenPayload {
+                revoked_token_id: None,
+                user_errors: checks.into_errors(),
+            });
+        }
+        let now = Utc::now();
+        let expires_at = input
+            .expires_at
+            .unwrap_or(now + chrono::Duration::days(3650));
+        let insert = Query::insert()
+            .into_table(Alias::new("revoked_token"))
+            .columns(["jti", "revoked_at", "expires_at", "revoked_by"].map(Alias::new))
+            .values([
+                input.token_id.clone().into(),
+                now.into(),
+                expires_at.into(),
+                viewer.session().map(|s| s.sub.clone()).into(),
+            ])
+            .map_err(AppError::internal)?
+            .on_conflict(
+                OnConflict::column(Alias::new("jti"))
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        let txn = crate::db::begin_write(db(ctx)).await?;
+        txn.execute(&insert).await?;
+        let insert_audit = Query::insert()
+            .into_table(Alias::new("audit_log"))
+            .columns(
+                [
+                    "occurred_at",
+                    "actor_role",
+                    "actor_sub",
+                    "action",
+                    "entity_type",
+                    "entity_id",
+                    "request_id",
+                ]
+                .map(Alias::new),
+            )
+            .values([
+                now.into(),
+                "admin".into(),
+                viewer.session().map(|s| s.sub.clone()).into(),
+                "token.revoke".into(),
+                "token".into(),
+                0.into(),
+                crate::telemetry::current_request_id().into(),
+            ])
+            .map_err(AppError::internal)?
+            .to_owned();
+        txn.execute(&insert_audit).await?;
+        txn.commit().await?;
+        Ok(RevokeTokenPayload {
+            revoked_token_id: Some(input.token_id),
+            user_errors: Vec::new(),
+        })
+    }
+}

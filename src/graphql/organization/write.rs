@@ -1,0 +1,469 @@
+//! Writing organizations: create, update (own profile or admin), soft delete. Each write is one
+//! transaction with its journal entry; updates are refused with `CONFLICT` on a stale version.
+
+use async_graphql::{ID, MaybeUndefined};
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
+    EntityTrait,
+};
+
+use crate::auth::{Viewer, policy};
+use crate::db::journal::{self, Change, Operation};
+use crate::db::write::{
+    existing_ids, is_unique_violation, replace_links, slug_taken, update_versioned,
+};
+use crate::entity::organization;
+use crate::error::{AppError, AppResult};
+use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCode};
+use crate::text::{fold, slugify};
+use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
+
+/// The changes to an organization; `None`/`Undefined` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub also_known_as: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub website: MaybeUndefined<String>,
+    pub logo_url: MaybeUndefined<String>,
+    pub city: MaybeUndefined<String>,
+    pub size: MaybeUndefined<OrganizationSize>,
+    pub care_domains: Option<Vec<CareDomain>>,
+    pub status: Option<OrganizationStatus>,
+    pub joined_on: MaybeUndefined<NaiveDate>,
+    pub joined_note: MaybeUndefined<String>,
+    pub public_email: MaybeUndefined<String>,
+    pub public_phone: MaybeUndefined<String>,
+    pub contact_name: MaybeUndefined<String>,
+    pub contact_email: MaybeUndefined<String>,
+    pub contact_phone: MaybeUndefined<String>,
+    pub region_ids: Option<Vec<ID>>,
+    pub target_group_ids: Option<Vec<ID>>,
+    pub theme_ids: Option<Vec<ID>>,
+    pub tag_ids: Option<Vec<ID>>,
+}
+
+/// The link tables of an organization: (input field, link table, column, target table, type).
+const LINKS: [(&str, &str, &str, &str, NodeType); 4] = [
+    (
+        "regionIds",
+        "organization_region",
+        "region_id",
+        "region",
+        NodeType::Region,
+    ),
+    (
+        "targetGroupIds",
+        "organization_target_group",
+        "target_group_id",
+        "target_group",
+        NodeType::TargetGroup,
+    ),
+    (
+        "themeIds",
+        "organization_theme",
+        "theme_id",
+        "theme",
+        NodeType::Theme,
+    ),
+    ("tagIds", "organization_tag", "tag_id", "tag", NodeType::Tag),
+];
+
+impl Changes {
+    fn links(&self) -> [Option<&Vec<ID>>; 4] {
+        [
+            self.region_ids.as_ref(),
+            self.target_group_ids.as_ref(),
+            self.theme_ids.as_ref(),
+            self.tag_ids.as_ref(),
+        ]
+    }
+
+    /// Checks the changes; returns the resolved link ids (per link table, when given).
+    async fn check(
+        &self,
+        db: &impl ConnectionTrait,
+        checks: &mut Checks,
+        except: Option<i32>,
+    ) -> AppResult<[Option<Vec<i32>>; 4]> {
+        if let Some(slug) = &self.slug {
+            checks.slug("slug", slug);
+            if checks.ok() && slug_taken(db, "organization", slug, except).await? {
+                checks.push(
+                    "slug",
+                    UserErrorCode::Taken,
+                    format!("the slug `{slug}` is taken"),
+                );
+            }
+        }
+        if let Some(name) = &self.name {
+            checks.text("name", name, MAX_LINE);
+        }
+        for name in self.also_known_as.iter().flatten() {
+            checks.text("alsoKnownAs", name, MAX_LINE);
+        }
+        if let Some(description) = &self.description {
+            checks.max("description", description, MAX_TEXT);
+        }
+        checks.url("website", self.website.value().map(String::as_str));
+        checks.url("logoUrl", self.logo_url.value().map(String::as_str));
+        for (field, value) in [
+            ("city", &self.city),
+            ("joinedNote", &self.joined_note),
+            ("publicPhone", &self.public_phone),
+            ("contactName", &self.contact_name),
+            ("contactPhone", &self.contact_phone),
+        ] {
+            if let Some(value) = value.value() {
+                checks.max(field, value, MAX_LINE);
+            }
+        }
+        checks.email("publicEmail", self.public_email.value().map(String::as_str));
+        checks.email(
+            "contactEmail",
+            self.contact_email.value().map(String::as_str),
+        );
+        let mut resolved: [Option<Vec<i32>>; 4] = Default::default();
+        for (i, ids) in self.links().into_iter().enumerate() {
+            let Some(ids) = ids else { continue };
+            let (field, _, _, table, node_type) = LINKS[i];
+            resolved[i] = resolve_ids(db, checks, field, table, node_type, ids).await?;
+        }
+        Ok(resolved)
+    }
+
+    fn apply(self, row: &mut organization::ActiveModel) {
+        if let Some(slug) = self.slug {
+            row.slug = Set(slug);
+        }
+        if let Some(name) = self.name {
+            row.sort_name = Set(fold(&name));
+            row.name = Set(name.trim().to_owned());
+        }
+        if let Some(names) = self.also_known_as {
+            row.also_known_as = Set(organization::Names(
+                names.into_iter().map(|n| n.trim().to_owned()).collect(),
+            ));
+        }
+        if let Some(description) = self.description {
+            row.description = Set(description);
+        }
+        if let Some(status) = self.status {
+            row.status = Set(status);
+        }
+        patch(&mut row.website, self.website);
+        patch(&mut row.logo_url, self.logo_url);
+        patch(&mut row.city, self.city);
+        patch(&mut row.size, self.size);
+        patch(&mut row.joined_on, self.joined_on);
+        patch(&mut row.joined_note, self.joined_note);
+        patch(&mut row.public_email, self.public_email);
+        patch(&mut row.public_phone, self.public_phone);
+        patch(&mut row.contact_name, self.contact_name);
+        patch(&mut row.contact_email, self.contact_email);
+        patch(&mut row.contact_phone, self.contact_phone);
+    }
+}
+
+/// Applies an optional-field patch: undefined keeps, null clears, a value sets.
+pub fn patch<T>(field: &mut sea_orm::ActiveValue<Option<T>>, value: MaybeUndefined<T>)
+where
+    T: Into<sea_orm::Value> + sea_orm::sea_query::Nullable,
+    Option<T>: Into<sea_orm::Value>,
+{
+    match value {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *field = Set(None),
+        MaybeUndefined::Value(v) => *field = Set(Some(v)),
+    }
+}
+
+/// Resolves global IDs of `table` rows; unknown or malformed ones are user errors on `field`.
+pub async fn resolve_ids(
+    db: &impl ConnectionTrait,
+    checks: &mut Checks,
+    field: &str,
+    table: &str,
+    node_type: NodeType,
+    ids: &[ID],
+) -> AppResult<Option<Vec<i32>>> {
+    let mut rows = Vec::new();
+    for id in ids {
+        match GlobalId::parse_as(id, node_type) {
+            Ok(row) => rows.push(row),
+            Err(_) => {
+                checks.push(
+                    field,
+                    UserErrorCode::Invalid,
+                    format!("`{}` is not the ID of a {}", id.as_str(), node_type.name()),
+                );
+                return Ok(None);
+            }
+        }
+    }
+    let found = existing_ids(db, table, &rows).await?;
+    if let Some(missing) = rows.iter().find(|id| !found.contains(id)) {
+        checks.push(
+            field,
+            UserErrorCode::NotFound,
+            format!(
+                "no {} with ID `{}`",
+                node_type.name(),
+                node_type.id(*missing).as_str()
+            ),
+        );
+        return Ok(None);
+    }
+    Ok(Some(rows))
+}
+
+async fn write_links(
+    db: &impl ConnectionTrait,
+    id: i32,
+    links: [Option<Vec<i32>>; 4],
+    care_domains: Option<Vec<CareDomain>>,
+) -> AppResult<()> {
+    for (i, ids) in links.into_iter().enumerate() {
+        if let Some(ids) = ids {
+            let (_, table, column, _, _) = LINKS[i];
+            replace_links(db, table, "organization_id", column, id, &ids).await?;
+        }
+    }
+    if let Some(domains) = care_domains {
+        let values: Vec<i32> = Vec::new();
+        replace_links(
+            db,
+            "organization_care_domain",
+            "organization_id",
+            "care_domain",
+            id,
+            &values,
+        )
+        .await?;
+        let mut domains = domains;
+        domains.sort_by_key(|d| *d as u8);
+        domains.dedup();
+        for domain in domains {
+            let insert = Query::insert()
+                .into_table(Alias::new("organization_care_domain"))
+                .columns([Alias::new("organization_id"), Alias::new("care_domain")])
+                .values([id.into(), sea_orm::ActiveEnum::to_value(&domain).into()])
+                .map_err(AppError::internal)?
+                .to_owned();
+            db.execute(&insert).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The organization as the audit log records it: its columns and its links.
+async fn snapshot(
+    db: &impl ConnectionTrait,
+    row: &organization::Model,
+) -> AppResult<serde_json::Value> {
+    let mut value = serde_json::to_value(row).map_err(AppError::internal)?;
+    for (field, table, column, _, _) in LINKS {
+        let select = Query::select()
+            .column(Alias::new(column))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new("organization_id")).eq(row.id))
+            .to_owned();
+        let mut ids: Vec<i32> = db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|r| r.try_get("", column))
+            .collect::<Result<_, _>>()?;
+        ids.sort_unstable();
+        value[field] = serde_json::json!(ids);
+    }
+    let domains = crate::graphql::organization::service::care_domains(db, &[row.id]).await?;
+    value["careDomains"] = serde_json::to_value(domains.get(&row.id).cloned().unwrap_or_default())
+        .map_err(AppError::internal)?;
+    Ok(value)
+}
+
+/// The outcome of a write: the row, or the user errors that stopped it.
+pub type Outcome<T> = Result<T, Vec<UserError>>;
+
+/// Creates an organization (administrators).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    mut changes: Changes,
+) -> AppResult<Outcome<organization::Model>> {
+    policy::require_admin(viewer, "create organizations")?;
+    let mut checks = Checks::default();
+    let name = changes.name.clone().unwrap_or_default();
+    checks.text("name", &name, MAX_LINE);
+    if changes.slug.is_none() {
+        changes.slug = Some(slugify(&name));
+    }
+    let links = changes.check(db, &mut checks, None).await?;
+    if !checks.ok() {
+        return Ok(Err(checks.into_errors()));
+    }
+    let now = Utc::now();
+    let care_domains = changes.care_domains.take();
+    let mut row = organization::ActiveModel {
+        id: NotSet,
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        deleted_at: Set(None),
+        also_known_as: Set(organization::Names::default()),
+        description: Set(String::new()),
+        status: Set(OrganizationStatus::Participant),
+        website: Set(None),
+        logo_url: Set(None),
+        city: Set(None),
+        size: Set(None),
+        joined_on: Set(None),
+        joined_note: Set(None),
+        public_email: Set(None),
+        public_phone: Set(None),
+        contact_name: Set(None),
+        contact_email: Set(None),
+        contact_phone: Set(None),
+        internal_notes: Set(None),
+        ..Default::default()
+    };
+    changes.apply(&mut row);
+    let txn = crate::db::begin_write(db).await?;
+    let row = match row.insert(&txn).await {
+        Ok(row) => row,
+        Err(err) if is_unique_violation(&err) => {
+            let mut checks = Checks::default();
+            checks.push("slug", UserErrorCode::Taken, "the slug is taken");
+            return Ok(Err(checks.into_errors()));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    write_links(&txn, row.id, links, care_domains).await?;
+    let after = snapshot(&txn, &row).await?;
+    journal::record(
+        &txn,
+        &viewer.actor(),
+        Change {
+            entity_type: "organization",
+            entity_id: row.id,
+            organization_id: Some(row.id),
+            operation: Operation::Create,
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(row))
+}
+
+async fn load(db: &impl ConnectionTrait, id: i32) -> AppResult<organization::Model> {
+    organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|row| row.deleted_at.is_none())
+        .ok_or_else(|| AppError::not_found("organization"))
+}
+
+fn check_version(row: &organization::Model, expected: i64) -> AppResult<()> {
+    if row.version != expected {
+        return Err(AppError::Conflict {
+            expected,
+            current: row.version,
+        });
+    }
+    Ok(())
+}
+
+/// Updates an organization: administrators any, an organization itself (not its slug, status
+/// or joining date, which the network's support point keeps).
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: &ID,
+    version: i64,
+    mut changes: Changes,
+) -> AppResult<Outcome<organization::Model>> {
+    let id = GlobalId::parse_as(id, NodeType::Organization)?;
+    let before = load(db, id).await?;
+    policy::require_edit_organization(viewer, id)?;
+    if !viewer.is_admin()
+        && (changes.slug.is_some() || changes.status.is_some() || !changes.joined_on.is_undefined())
+    {
+        return Err(policy::forbidden(
+            "change the slug, status or joining date; ask the support point",
+        ));
+    }
+    check_version(&before, version)?;
+    let mut checks = Checks::default();
+    let links = changes.check(db, &mut checks, Some(id)).await?;
+    if !checks.ok() {
+        return Ok(Err(checks.into_errors()));
+    }
+    let care_domains = changes.care_domains.take();
+    let mut row = organization::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        ..Default::default()
+    };
+    changes.apply(&mut row);
+    let txn = crate::db::begin_write(db).await?;
+    let before_snapshot = snapshot(&txn, &before).await?;
+    let after = update_versioned::<organization::Entity, _>(&txn, id, version, row).await?;
+    write_links(&txn, id, links, care_domains).await?;
+    let after_snapshot = snapshot(&txn, &after).await?;
+    journal::record(
+        &txn,
+        &viewer.actor(),
+        Change {
+            entity_type: "organization",
+            entity_id: id,
+            organization_id: Some(id),
+            operation: Operation::Update,
+            before: Some(before_snapshot),
+            after: Some(after_snapshot),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(after))
+}
+
+/// Softly deletes an organization (administrators); partners learn of it in the change feed.
+pub async fn delete(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: &ID,
+    version: i64,
+) -> AppResult<i32> {
+    policy::require_admin(viewer, "delete organizations")?;
+    let id = GlobalId::parse_as(id, NodeType::Organization)?;
+    let before = load(db, id).await?;
+    check_version(&before, version)?;
+    let txn = crate::db::begin_write(db).await?;
+    let before_snapshot = snapshot(&txn, &before).await?;
+    let changes = organization::ActiveModel {
+        deleted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    update_versioned::<organization::Entity, _>(&txn, id, version, changes).await?;
+    journal::record(
+        &txn,
+        &viewer.actor(),
+        Change {
+            entity_type: "organization",
+            entity_id: id,
+            organization_id: Some(id),
+            operation: Operation::Delete,
+            before: Some(before_snapshot),
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,197 @@
+//! Mutations of posts.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+
+use crate::error::AppResult;
+use crate::graphql::payload::{UserError, payload};
+use crate::graphql::post::Post;
+use crate::graphql::post::write::{self, Changes, ModerationDecision, Submission};
+use crate::graphql::{db, viewer};
+use crate::vocab::{AuthorRole, PostKind};
+
+/// A post to submit. Anyone may contribute a practice, what matters, an idea or a question; it
+/// waits for moderation. An organization's posts are published at once under its name.
+/// Bodies are plain text or Markdown: anything that looks like HTML is kept as text.
+#[derive(InputObject)]
+pub struct SubmitPostInput {
+    /// The kind of post (default: `IDEA`). Without an organization or administrator token only
+    /// `PRACTICE`, `WHAT_MATTERS`, `IDEA` and `QUESTION`.
+    pub kind: Option<PostKind>,
+    /// The title (at most 200 characters).
+    pub title: String,
+    /// The text (at most 20,000 characters).
+    pub body: String,
+    /// The name to show as author (at most 100 characters).
+    pub author_name: String,
+    /// The role the author writes from.
+    pub author_role: Option<AuthorRole>,
+    /// An e-mail address for the moderator only; never shown, deleted after moderation.
+    pub author_email: Option<String>,
+    /// IDs of the themes the post is about.
+    #[graphql(default)]
+    pub theme_ids: Vec<ID>,
+    /// IDs of tags.
+    #[graphql(default)]
+    pub tag_ids: Vec<ID>,
+    /// The organization to post under: an organization token's own (the default for it), or any
+    /// for administrators.
+    pub organization_id: Option<ID>,
+}
+
+/// Changes to a post: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdatePostInput {
+    /// The post's ID.
+    pub id: ID,
+    /// The version last read; a stale one is refused with `CONFLICT`.
+    pub version: i64,
+    /// The kind of post.
+    pub kind: Option<PostKind>,
+    /// The title.
+    pub title: Option<String>,
+    /// The text.
+    pub body: Option<String>,
+    /// The name shown as author.
+    pub author_name: Option<String>,
+    /// The role the author writes from; `null` clears it.
+    pub author_role: MaybeUndefined<AuthorRole>,
+    /// IDs of the themes (replace the current ones).
+    pub theme_ids: Option<Vec<ID>>,
+    /// IDs of the tags (replace the current ones).
+    pub tag_ids: Option<Vec<ID>>,
+}
+
+/// A moderation decision on a post.
+#[derive(InputObject)]
+pub struct ModeratePostInput {
+    /// The post's ID.
+    pub id: ID,
+    /// The version last read; a stale one is refused with `CONFLICT`.
+    pub version: i64,
+    /// Publish or reject.
+    pub decision: ModerationDecision,
+}
+
+/// Whose personal data to erase: all posts written with this e-mail address, and/or these posts.
+#[derive(InputObject)]
+pub struct EraseAuthorInput {
+    /// The author's e-mail address (case ignored).
+    pub author_email: Option<String>,
+    /// Posts whose author to erase.
+    #[graphql(default)]
+    pub post_ids: Vec<ID>,
+}
+
+payload!(
+    /// The result of `submitPost`.
+    SubmitPostPayload, post: Post
+);
+payload!(
+    /// The result of `updatePost` and `moderatePost`.
+    UpdatePostPayload, post: Post
+);
+
+/// The result of `eraseAuthor`.
+#[derive(SimpleObject)]
+pub struct EraseAuthorPayload {
+    /// How many posts had the author's name and e-mail address erased.
+    pub erased_posts: u64,
+    /// Problems with the input; when there are any, nothing was changed.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Mutations of posts.
+#[derive(Default)]
+pub struct PostMutation;
+
+#[Object]
+impl PostMutation {
+    /// Submits a post: anonymous contributions wait for moderation; an organization publishes
+    /// under its own name.
+    async fn submit_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post.")] input: SubmitPostInput,
+    ) -> AppResult<SubmitPostPayload> {
+        let submission = Submission {
+            changes: Changes {
+                kind: input.kind,
+                title: Some(input.title),
+                body: Some(input.body),
+                author_name: Some(input.author_name),
+                author_role: input
+                    .author_role
+                    .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+                theme_ids: Some(input.theme_ids),
+                tag_ids: Some(input.tag_ids),
+            },
+            author_email: input.author_email,
+            organization_id: input.organization_id,
+        };
+        Ok(
+            match write::submit(db(ctx), viewer(ctx), submission).await? {
+                Ok(row) => SubmitPostPayload::done(Post(row)),
+                Err(errors) => SubmitPostPayload::refused(errors),
+            },
+        )
+    }
+
+    /// Edits a post: administrators any, an organization its own.
+    async fn update_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdatePostInput,
+    ) -> AppResult<UpdatePostPayload> {
+        let changes = Changes {
+            kind: input.kind,
+            title: input.title,
+            body: input.body,
+            author_name: input.author_name,
+            author_role: input.author_role,
+            theme_ids: input.theme_ids,
+            tag_ids: input.tag_ids,
+        };
+        Ok(
+            match write::update(db(ctx), viewer(ctx), &input.id, input.version, changes).await? {
+                Ok(row) => UpdatePostPayload::done(Post(row)),
+                Err(errors) => UpdatePostPayload::refused(errors),
+            },
+        )
+    }
+
+    /// Publishes or rejects a post (administrators).
+    async fn moderate_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The decision.")] input: ModeratePostInput,
+    ) -> AppResult<UpdatePostPayload> {
+        let row = write::moderate(
+            db(ctx),
+            viewer(ctx),
+            &input.id,
+            input.version,
+            input.decision,
+        )
+        .await?;
+        Ok(UpdatePostPayload::done(Post(row)))
+    }
+
+    /// Erases an author's name and e-mail address everywhere, on request (administrators).
+    async fn erase_author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whose data to erase.")] input: EraseAuthorInput,
+    ) -> AppResult<EraseAuthorPayload> {
+        let erased = write::erase_author(
+            db(ctx),
+            viewer(ctx),
+            input.author_email.as_deref(),
+            &input.post_ids,
+        )
+        .await?;
+        Ok(EraseAuthorPayload {
+            erased_posts: erased,
+            user_errors: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,458 @@
+//! Writing posts: contributions (anonymous: pending; an organization: published under itself),
+//! edits, moderation, and erasure of an author's personal data. An author's e-mail address never
+//! enters the audit log, and erasure scrubs the name from it too.
+
+use async_graphql::{Enum, ID, MaybeUndefined};
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
+    EntityTrait,
+};
+
+use crate::auth::{Role, Viewer, policy};
+use crate::db::journal::{self, Change, Operation};
+use crate::db::write::{is_unique_violation, replace_links, update_versioned};
+use crate::entity::post;
+use crate::error::{AppError, AppResult};
+use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::organization::write::{Outcome, resolve_ids};
+use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserErrorCode};
+use crate::text::slugify;
+use crate::vocab::{AuthorRole, PostKind, PostStatus};
+
+/// What an erased author's name becomes.
+pub const ERASED_NAME: &str = "[verwijderd]";
+/// The longest author name.
+pub const MAX_AUTHOR_NAME: usize = 100;
+
+/// The contents of a post; `None`/`Undefined` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub kind: Option<PostKind>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub author_name: Option<String>,
+    pub author_role: MaybeUndefined<AuthorRole>,
+    pub theme_ids: Option<Vec<ID>>,
+    pub tag_ids: Option<Vec<ID>>,
+}
+
+impl Changes {
+    async fn check(
+        &self,
+        db: &impl ConnectionTrait,
+        checks: &mut Checks,
+    ) -> AppResult<(Option<Vec<i32>>, Option<Vec<i32>>)> {
+        if let Some(title) = &self.title {
+            checks.text("title", title, MAX_LINE);
+        }
+        if let Some(body) = &self.body {
+            checks.text("body", body, MAX_TEXT);
+        }
+        if let Some(name) = &self.author_name {
+            checks.text("authorName", name, MAX_AUTHOR_NAME);
+        }
+        let themes = match &self.theme_ids {
+            Some(ids) => resolve_ids(db, checks, "themeIds", "theme", NodeType::Theme, ids).await?,
+            None => None,
+        };
+        let tags = match &self.tag_ids {
+            Some(ids) => resolve_ids(db, checks, "tagIds", "tag", NodeType::Tag, ids).await?,
+            None => None,
+        };
+        Ok((themes, tags))
+    }
+
+    fn apply(self, row: &mut post::ActiveModel) {
+        if let Some(kind) = self.kind {
+            row.kind = Set(kind);
+        }
+        if let Some(title) = self.title {
+            row.title = Set(title.trim().to_owned());
+        }
+        if let Some(body) = self.body {
+            row.body = Set(body);
+        }
+        if let Some(name) = self.author_name {
+            row.author_name = Set(name.trim().to_owned());
+        }
+        crate::graphql::organization::write::patch(&mut row.author_role, self.author_role);
+    }
+}
+
+async fn write_links(
+    db: &impl ConnectionTrait,
+    id: i32,
+    themes: Option<Vec<i32>>,
+    tags: Option<Vec<i32>>,
+) -> AppResult<()> {
+    if let Some(ids) = themes {
+        replace_links(db, "post_theme", "post_id", "theme_id", id, &ids).await?;
+    }
+    if let Some(ids) = tags {
+        replace_links(db, "post_tag", "post_id", "tag_id", id, &ids).await?;
+    }
+    Ok(())
+}
+
+/// The post as the audit log records it: without the author's e-mail address.
+fn snapshot(row: &post::Model) -> AppResult<serde_json::Value> {
+    let mut value = serde_json::to_value(row).map_err(AppError::internal)?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("author_email");
+    }
+    Ok(value)
+}
+
+async fn journal(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    operation: Operation,
+    before: Option<&post::Model>,
+    after: Option<&post::Model>,
+) -> AppResult<()> {
+    let row = after
+        .or(before)
+        .ok_or_else(|| AppError::internal("journal without a row"))?;
+    journal::record(
+        db,
+        &viewer.actor(),
+        Change {
+            entity_type: "post",
+            entity_id: row.id,
+            organization_id: row.organization_id,
+            operation,
+            before: before.map(snapshot).transpose()?,
+            after: after.map(snapshot).transpose()?,
+        },
+    )
+    .await
+}
+
+/// A slug for `title` that no post has yet.
+async fn free_slug(db: &impl ConnectionTrait, title: &str) -> AppResult<String> {
+    let mut base = slugify(title);
+    base.truncate(80);
+    let base = base.trim_end_matches('-').to_owned();
+    let base = if base.is_empty() {
+        "bijdrage".to_owned()
+    } else {
+        base
+    };
+    for n in 1.. {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        if !crate::db::write::slug_taken(db, "post", &candidate, None).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::internal("no free slug"))
+}
+
+/// A new post as submitted.
+#[derive(Debug)]
+pub struct Submission {
+    pub changes: Changes,
+    pub author_email: Option<String>,
+    pub organization_id: Option<ID>,
+}
+
+/// The kinds anyone may contribute (the "Praat mee" page); the movement's own kinds (news,
+/// report, blog) are for organizations and administrators.
+pub fn is_contribution(kind: PostKind) -> bool {
+    matches!(
+        kind,
+        PostKind::Practice | PostKind::WhatMatters | PostKind::Idea | PostKind::Question
+    )
+}
+
+/// Submits a post: anonymous callers and partners contribute (pending moderation); an
+/// organization publishes under itself; an administrator publishes, under an organization or not.
+pub async fn submit(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    submission: Submission,
+) -> AppResult<Outcome<post::Model>> {
+    let organization_id = match (&submission.organization_id, viewer.role()) {
+        (None, Some(Role::Organization)) => viewer.organization_id(),
+        (None, _) => None,
+        (Some(id), Some(Role::Admin)) => Some(GlobalId::parse_as(id, NodeType::Organization)?),
+        (Some(id), Some(Role::Organization)) => {
+            let id = GlobalId::parse_as(id, NodeType::Organization)?;
+            if viewer.organization_id() != Some(id) {
+                return Err(policy::forbidden("post on behalf of another organization"));
+            }
+            Some(id)
+        }
+        (Some(_), _) => return Err(policy::forbidden("post on behalf of an organization")),
+    };
+    let publishes = matches!(viewer.role(), Some(Role::Admin | Role::Organization));
+    let changes = submission.changes;
+    let mut checks = Checks::default();
+    let kind = changes.kind.unwrap_or(PostKind::Idea);
+    if !publishes && !is_contribution(kind) {
+        checks.push(
+            "kind",
+            UserErrorCode::Invalid,
+            "contributions are a practice, what matters, an idea or a question",
+        );
+    }
+    checks.text(
+        "title",
+        changes.title.as_deref().unwrap_or_default(),
+        MAX_LINE,
+    );
+    checks.text(
+        "body",
+        changes.body.as_deref().unwrap_or_default(),
+        MAX_TEXT,
+    );
+    checks.text(
+        "authorName",
+        changes.author_name.as_deref().unwrap_or_default(),
+        MAX_AUTHOR_NAME,
+    );
+    checks.email("authorEmail", submission.author_email.as_deref());
+    if let Some(id) = organization_id
+        && crate::db::write::existing_ids(db, "organization", &[id])
+            .await?
+            .is_empty()
+    {
+        checks.push(
+            "organizationId",
+            UserErrorCode::NotFound,
+            "no such organization",
+        );
+    }
+    let (themes, tags) = changes.check(db, &mut checks).await?;
+    if !checks.ok() {
+        return Ok(Err(checks.into_errors()));
+    }
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let slug = free_slug(&txn, changes.title.as_deref().unwrap_or_default()).await?;
+    let mut row = post::ActiveModel {
+        id: NotSet,
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        deleted_at: Set(None),
+        slug: Set(slug),
+        kind: Set(kind),
+        author_role: Set(None),
+        author_email: Set(submission.author_email.filter(|e| !e.is_empty())),
+        organization_id: Set(organization_id),
+        status: Set(if publishes {
+            PostStatus::Published
+        } else {
+            PostStatus::Pending
+        }),
+        published_at: Set(publishes.then_some(now)),
+        moderated_at: Set(None),
+        moderated_by: Set(None),
+        ..Default::default()
+    };
+    changes.apply(&mut row);
+    let row = match row.insert(&txn).await {
+        Ok(row) => row,
+        Err(err) if is_unique_violation(&err) => {
+            return Err(AppError::bad_input(
+                "a post with this title was submitted at the same moment; try again",
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    write_links(&txn, row.id, themes, tags).await?;
+    journal(&txn, viewer, Operation::Create, None, Some(&row)).await?;
+    txn.commit().await?;
+    Ok(Ok(row))
+}
+
+async fn load(db: &impl ConnectionTrait, id: &ID) -> AppResult<post::Model> {
+    let id = GlobalId::parse_as(id, NodeType::Post)?;
+    post::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|row| row.deleted_at.is_none())
+        .ok_or_else(|| AppError::not_found("post"))
+}
+
+fn check_version(row: &post::Model, expected: i64) -> AppResult<()> {
+    if row.version == expected {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            expected,
+            current: row.version,
+        })
+    }
+}
+
+/// Edits a post: administrators any, an organization its own.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: &ID,
+    version: i64,
+    changes: Changes,
+) -> AppResult<Outcome<post::Model>> {
+    let before = load(db, id).await?;
+    policy::require_edit_post(viewer, before.organization_id)?;
+    check_version(&before, version)?;
+    let mut checks = Checks::default();
+    let (themes, tags) = changes.check(db, &mut checks).await?;
+    if !checks.ok() {
+        return Ok(Err(checks.into_errors()));
+    }
+    let mut row = <post::ActiveModel as Default>::default();
+    changes.apply(&mut row);
+    let txn = crate::db::begin_write(db).await?;
+    let after = update_versioned::<post::Entity, _>(&txn, before.id, version, row).await?;
+    write_links(&txn, before.id, themes, tags).await?;
+    journal(&txn, viewer, Operation::Update, Some(&before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(Ok(after))
+}
+
+/// A moderator's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ModerationDecision {
+    /// Publish the post.
+    Publish,
+    /// Reject the post; it stays invisible and is purged after the retention period.
+    Reject,
+}
+
+/// Publishes or rejects a post (administrators).
+pub async fn moderate(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: &ID,
+    version: i64,
+    decision: ModerationDecision,
+) -> AppResult<post::Model> {
+    policy::require_admin(viewer, "moderate posts")?;
+    let before = load(db, id).await?;
+    check_version(&before, version)?;
+    let now = Utc::now();
+    let row = post::ActiveModel {
+        status: Set(match decision {
+            ModerationDecision::Publish => PostStatus::Published,
+            ModerationDecision::Reject => PostStatus::Rejected,
+        }),
+        published_at: Set(match decision {
+            ModerationDecision::Publish => before.published_at.or(Some(now)),
+            ModerationDecision::Reject => None,
+        }),
+        moderated_at: Set(Some(now)),
+        moderated_by: Set(viewer.session().map(|s| s.sub.clone())),
+        ..Default::default()
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let after = update_versioned::<post::Entity, _>(&txn, before.id, version, row).await?;
+    journal(&txn, viewer, Operation::Update, Some(&before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Erases an author's personal data (administrators): in every post written with this e-mail
+/// address or among `post_ids`, the name becomes [`ERASED_NAME`] and the e-mail address is
+/// removed; the audit log's before/after values of those posts are scrubbed the same way.
+/// Returns the number of posts changed.
+pub async fn erase_author(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    email: Option<&str>,
+    post_ids: &[ID],
+) -> AppResult<u64> {
+    policy::require_admin(viewer, "erase authors' data")?;
+    let mut ids = Vec::new();
+    for id in post_ids {
+        ids.push(GlobalId::parse_as(id, NodeType::Post)?);
+    }
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    if email.is_none() && ids.is_empty() {
+        return Err(AppError::bad_input("give `authorEmail` or `postIds`"));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let col = |c: &str| Expr::col((Alias::new("post"), Alias::new(c)));
+    let mut select = Query::select();
+    select
+        .column((Alias::new("post"), sea_orm::sea_query::Asterisk))
+        .from(Alias::new("post"));
+    let mut any = sea_orm::sea_query::Condition::any();
+    if let Some(email) = email {
+        any = any.add(Expr::expr(Func::lower(col("author_email"))).eq(email.to_lowercase()));
+    }
+    if !ids.is_empty() {
+        any = any.add(col("id").is_in(ids.iter().copied()));
+    }
+    select.cond_where(any);
+    let rows = txn.query_all(&select).await?;
+    let mut erased = Vec::new();
+    for row in rows {
+        let before = <post::Model as sea_orm::FromQueryResult>::from_query_result(&row, "")?;
+        let changes = post::ActiveModel {
+            author_name: Set(ERASED_NAME.to_owned()),
+            author_email: Set(None),
+            ..Default::default()
+        };
+        let after =
+            update_versioned::<post::Entity, _>(&txn, before.id, before.version, changes).await?;
+        let scrubbed_before = post::Model {
+            author_name: ERASED_NAME.to_owned(),
+            ..before
+        };
+        journal(
+            &txn,
+            viewer,
+            Operation::Update,
+            Some(&scrubbed_before),
+            Some(&after),
+        )
+        .await?;
+        erased.push(after.id);
+    }
+    scrub_audit(&txn, &erased).await?;
+    txn.commit().await?;
+    Ok(erased.len() as u64)
+}
+
+/// Removes authors' names and e-mail addresses from the audit log's before/after values of
+/// these posts.
+pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResult<()> {
+    if post_ids.is_empty() {
+        return Ok(());
+    }
+    let select = Query::select()
+        .columns([Alias::new("id"), Alias::new("before"), Alias::new("after")])
+        .from(Alias::new("audit_log"))
+        .and_where(Expr::col(Alias::new("entity_type")).eq("post"))
+        .and_where(Expr::col(Alias::new("entity_id")).is_in(post_ids.iter().copied()))
+        .to_owned();
+    for row in db.query_all(&select).await? {
+        let id: i64 = row.try_get("", "id")?;
+        let mut update = Query::update();
+        update
+            .table(Alias::new("audit_log"))
+            .and_where(Expr::col(Alias::new("id")).eq(id));
+        for column in ["before", "after"] {
+            let value: Option<serde_json::Value> = row.try_get("", column)?;
+            if let Some(mut value) = value {
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("author_email");
+                    if object.contains_key("author_name") {
+                        object.insert("author_name".to_owned(), ERASED_NAME.into());
+                    }
+                }
+                update.value(Alias::new(column), value);
+            }
+        }
+        db.execute(&update).await?;
+    }
+    Ok(())
+}
