@@ -5,6 +5,8 @@
 
 mod common;
 
+mod auth;
+mod authorization;
 mod nplus1;
 mod pagination;
 mod read;

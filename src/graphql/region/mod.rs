@@ -20,6 +20,16 @@ pub struct Region(pub region::Model);
 /// A region of the Netherlands: a province, or a finer region inside one.
 #[Object]
 impl Region {
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+
     /// The region's opaque global ID.
     pub async fn id(&self) -> ID {
         NodeType::Region.id(self.0.id)

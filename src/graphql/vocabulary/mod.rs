@@ -27,6 +27,16 @@ pub struct Tag(pub tag::Model);
 /// A group of people organizations serve, e.g. children, young people, adults, older people.
 #[Object]
 impl TargetGroup {
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+
     /// The target group's opaque global ID.
     pub async fn id(&self) -> ID {
         NodeType::TargetGroup.id(self.0.id)
@@ -76,6 +86,16 @@ impl TargetGroup {
 /// A theme of the platform (thema), under which organizations work and articles are filed.
 #[Object]
 impl Theme {
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+
     /// The theme's opaque global ID.
     pub async fn id(&self) -> ID {
         NodeType::Theme.id(self.0.id)
@@ -143,6 +163,16 @@ impl Theme {
 /// A tag (trefwoord) on articles and organizations.
 #[Object]
 impl Tag {
+    /// The version of this record; updates must send the version they read.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+
     /// The tag's opaque global ID.
     pub async fn id(&self) -> ID {
         NodeType::Tag.id(self.0.id)

@@ -13,10 +13,17 @@ use std::io::Write;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::sync::Arc;
+
+use network_directory::auth::{Role, TokenKeys};
 use network_directory::db::StatementCounter;
+use network_directory::graphql::node::NodeType;
 use network_directory::{App, Config};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+
+/// The HS256 secret of test servers, so tests can forge tokens the server must refuse.
+pub const TEST_SECRET: &str = "a-test-secret-that-is-longer-than-32-bytes";
 
 /// A running server on a fresh database.
 pub struct TestApp {
@@ -30,7 +37,58 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// The database URL the server uses.
     pub database_url: String,
+    /// The server's token keys, to sign test tokens.
+    pub keys: Arc<TokenKeys>,
     _dir: tempfile::TempDir,
+}
+
+/// A caller of the API: anonymous, or with a token.
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Caller<'_> {
+    /// POSTs a GraphQL query and returns the HTTP status and the JSON response.
+    pub async fn request(&self, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .app
+            .client
+            .post(format!("{}/graphql", self.app.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
+    }
+
+    /// POSTs a GraphQL query and returns the JSON response (whatever its status).
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        self.request(query, variables).await.1
+    }
+
+    /// POSTs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.query(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// POSTs a query that must fail and returns the `extensions.code` of its first error.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let response = self.query(query, variables).await;
+        let code = &response["errors"][0]["extensions"]["code"];
+        assert!(
+            code.is_string(),
+            "expected an error with a code: {response:#}"
+        );
+        code.as_str().unwrap_or_default().to_owned()
+    }
 }
 
 fn init_logs() {
@@ -61,11 +119,13 @@ impl TestApp {
 
     async fn start(url: String, dir: tempfile::TempDir) -> Self {
         init_logs();
-        let config = Config::for_database(url.clone(), dir.path().to_path_buf());
+        let mut config = Config::for_database(url.clone(), dir.path().to_path_buf());
+        config.jwt_secret = Some(network_directory::config::Secret::new(TEST_SECRET));
         let app = App::build(&config).await.expect("the app builds");
         let base = format!("http://{}", app.address());
         let db = app.db().clone();
         let statements = app.statements();
+        let keys = app.keys();
         tokio::spawn(app.run(std::future::pending()));
         Self {
             base,
@@ -73,42 +133,120 @@ impl TestApp {
             db,
             statements,
             database_url: url,
+            keys,
             _dir: dir,
         }
     }
 
-    /// POSTs a GraphQL query and returns the JSON response (whatever its status).
+    /// An anonymous caller.
+    pub fn anon(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: None,
+        }
+    }
+
+    /// A caller with this token.
+    pub fn with_token(&self, token: impl Into<String>) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: Some(token.into()),
+        }
+    }
+
+    /// Signs a token with the server's key.
+    pub fn token(&self, role: Role, sub: &str, org: Option<String>) -> String {
+        self.keys
+            .issue(role, sub, org, std::time::Duration::from_secs(3600))
+            .expect("token")
+            .0
+    }
+
+    /// An administrator.
+    pub fn as_admin(&self) -> Caller<'_> {
+        self.with_token(self.token(Role::Admin, "steunpunt", None))
+    }
+
+    /// A partner (the Trimbos-instituut).
+    pub fn as_partner(&self) -> Caller<'_> {
+        self.with_token(self.token(Role::Partner, "trimbos-instituut", None))
+    }
+
+    /// The organization with this slug.
+    pub async fn as_org(&self, slug: &str) -> Caller<'_> {
+        let token = self.org_token(slug).await;
+        self.with_token(token)
+    }
+
+    /// A token of the organization with this slug.
+    pub async fn org_token(&self, slug: &str) -> String {
+        let id = self
+            .count(&format!(
+                "SELECT CAST(id AS BIGINT) FROM organization WHERE slug = '{slug}'"
+            ))
+            .await;
+        let org = NodeType::Organization.id(id as i32).to_string();
+        self.token(Role::Organization, slug, Some(org))
+    }
+
+    /// The global ID of the row of `table` with this slug.
+    pub async fn id_of(&self, node_type: NodeType, table: &str, slug: &str) -> String {
+        let id = self
+            .count(&format!(
+                "SELECT CAST(id AS BIGINT) FROM {table} WHERE slug = '{slug}'"
+            ))
+            .await;
+        node_type.id(id as i32).to_string()
+    }
+
+    /// POSTs a GraphQL query anonymously and returns the JSON response.
     pub async fn query(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("JSON response")
+        self.anon().query(query, variables).await
     }
 
-    /// POSTs a query that must succeed and returns its `data`.
+    /// POSTs an anonymous query that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let response = self.query(query, variables).await;
-        assert!(
-            response.get("errors").is_none(),
-            "unexpected errors: {response:#}"
-        );
-        response["data"].clone()
+        self.anon().data(query, variables).await
     }
 
-    /// POSTs a query that must fail and returns the `extensions.code` of its first error.
+    /// POSTs an anonymous query that must fail and returns its first error's code.
     pub async fn error_code(&self, query: &str, variables: Value) -> String {
-        let response = self.query(query, variables).await;
-        let code = &response["errors"][0]["extensions"]["code"];
-        assert!(
-            code.is_string(),
-            "expected an error with a code: {response:#}"
-        );
-        code.as_str().unwrap_or_default().to_owned()
+        self.anon().error_code(query, variables).await
+    }
+
+    /// What every write changes: the journal and the rows' versions and counts. Equal before
+    /// and after a request means the request wrote nothing.
+    pub async fn fingerprint(&self) -> Vec<i64> {
+        let mut out = Vec::new();
+        for table in [
+            "audit_log",
+            "change_feed",
+            "revoked_token",
+            "organization_region",
+            "organization_theme",
+            "post_theme",
+            "organization_care_domain",
+        ] {
+            out.push(self.count(&format!("SELECT COUNT(*) FROM {table}")).await);
+        }
+        for table in [
+            "organization",
+            "partner",
+            "post",
+            "theme",
+            "tag",
+            "region",
+            "target_group",
+        ] {
+            out.push(self.count(&format!("SELECT COUNT(*) FROM {table}")).await);
+            out.push(
+                self.count(&format!(
+                    "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM {table}"
+                ))
+                .await,
+            );
+        }
+        out
     }
 
     /// A GET to a path of the server.
