@@ -14,3 +14,4 @@ mod schema;
 mod seed;
 mod server;
 mod visibility;
+mod writes;

@@ -95,7 +95,12 @@ impl Filter {
             cond =
                 cond.add(col("organization_id").in_subquery(ids_of_slugs("organization", slugs)));
         }
-        cond
+        let statuses = self
+            .statuses
+            .clone()
+            .unwrap_or_else(|| vec![PostStatus::Published]);
+        let values: Vec<String> = statuses.iter().map(sea_orm::ActiveEnum::to_value).collect();
+        cond.add(col("status").is_in(values))
     }
 }
 
