@@ -9,6 +9,7 @@ mod auth;
 mod authorization;
 mod nplus1;
 mod pagination;
+mod privacy;
 mod read;
 mod schema;
 mod seed;

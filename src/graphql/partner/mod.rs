@@ -75,6 +75,21 @@ impl Partner {
         self.0.public_phone.as_deref()
     }
 
+    /// The contact person at the partner (partners and administrators).
+    async fn contact_name(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_name.as_deref())
+    }
+
+    /// The contact person's e-mail address (partners and administrators).
+    async fn contact_email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_email.as_deref())
+    }
+
+    /// The contact person's telephone number (partners and administrators).
+    async fn contact_phone(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.contacts(ctx).map(|_| self.0.contact_phone.as_deref())
+    }
+
     /// When the partner was added to the directory.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -88,6 +103,18 @@ impl Partner {
     /// The version of this record; updates must send the version they read.
     async fn version(&self) -> i64 {
         self.0.version
+    }
+}
+
+impl Partner {
+    fn contacts(&self, ctx: &Context<'_>) -> AppResult<()> {
+        if crate::auth::policy::can_read_partner_contacts(crate::graphql::viewer(ctx)) {
+            Ok(())
+        } else {
+            Err(crate::auth::policy::forbidden(
+                "read contact details (partner-only)",
+            ))
+        }
     }
 }
 
