@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod authorization;
+mod keys;
 mod nplus1;
 mod pagination;
 mod privacy;
