@@ -1,11 +1,11 @@
 //! `App`: the server as a value. `App::build(config)` connects, migrates, seeds an empty
 //! database and binds the listener (port 0 works); `run` serves until the shutdown future
-//! completes, draining requests in flight.
+//! completes, then drains requests in flight for at most the grace period.
 
 use std::future::Future;
 use std::net::SocketAddr;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -14,26 +14,28 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, AppResult};
-use crate::graphql::build_schema;
-use crate::http::{AppState, router};
+use crate::graphql::{SchemaLimits, build_schemas};
+use crate::http::limits::Limits;
+use crate::http::{AppState, HttpLimits, router};
+use crate::metrics::Metrics;
 
 /// A built server, bound and ready to run.
 pub struct App {
     listener: TcpListener,
     address: SocketAddr,
-    db: DatabaseConnection,
-    statements: StatementCounter,
-    batch_window: std::time::Duration,
-    keys: Arc<TokenKeys>,
+    state: AppState,
+    cors_origins: String,
     retention_days: u32,
+    grace: Duration,
 }
 
 impl App {
-    /// Connects to the database, applies migrations, seeds an empty database (when configured)
-    /// and binds the listener.
+    /// Checks the token keys, connects to the database, applies migrations, seeds an empty
+    /// database (when configured) and binds the listener.
     pub async fn build(config: &Config) -> AppResult<Self> {
         let keys = Arc::new(TokenKeys::from_config(config)?);
-        let (db, statements) = db::connect(config).await?;
+        let metrics = Metrics::new();
+        let (db, statements) = db::connect(config, Some(metrics.slow_statements.clone())).await?;
         db::migrate(&db).await?;
         if config.seed_on_empty && db::seed::is_empty(&db).await? {
             let report = db::seed::seed(&db).await?;
@@ -48,14 +50,38 @@ impl App {
                 AppError::internal(format!("cannot bind {}: {err}", config.bind_address))
             })?;
         let address = listener.local_addr().map_err(AppError::internal)?;
+        let limits = Arc::new(Limits::new(config));
+        let schema_limits = SchemaLimits {
+            depth: config.max_depth,
+            complexity: config.max_complexity,
+            directives: config.max_directives,
+            introspection: config.introspection,
+        };
+        let state = AppState {
+            schemas: build_schemas(db.clone(), &schema_limits, limits.clone()),
+            db,
+            batch_window: Duration::from_millis(config.batch_window_ms),
+            keys,
+            limits,
+            metrics,
+            statements,
+            http: Arc::new(HttpLimits {
+                max_body_bytes: config.max_body_bytes,
+                max_query_bytes: config.max_query_bytes,
+                request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
+                trusted_proxy_header: config
+                    .trusted_proxy_header
+                    .clone()
+                    .filter(|h| !h.is_empty()),
+            }),
+        };
         Ok(Self {
             listener,
             address,
-            db,
-            statements,
-            batch_window: std::time::Duration::from_millis(config.batch_window_ms),
-            keys,
+            state,
+            cors_origins: config.cors_allowed_origins.clone(),
             retention_days: config.retention_days,
+            grace: Duration::from_secs(config.shutdown_grace_secs),
         })
     }
 
@@ -66,38 +92,50 @@ impl App {
 
     /// The database pool.
     pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+        &self.state.db
     }
 
     /// The token keys (tests and the `token` command sign with them).
     pub fn keys(&self) -> Arc<TokenKeys> {
-        self.keys.clone()
+        self.state.keys.clone()
     }
 
     /// The counter of SQL statements run.
     pub fn statements(&self) -> StatementCounter {
-        self.statements.clone()
+        self.state.statements.clone()
     }
 
-    /// Serves until `shutdown` completes, then drains requests in flight and closes the pool.
+    /// Serves until `shutdown` completes, then lets requests in flight finish (at most the
+    /// grace period) and closes the pool. Writes are transactions: one cut off by the end of
+    /// the grace period is rolled back, never half-applied, and was never acknowledged.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> AppResult<()> {
-        let state = AppState {
-            schema: build_schema(self.db.clone()),
-            db: self.db.clone(),
-            batch_window: self.batch_window,
-            keys: self.keys.clone(),
-        };
+        let db = self.state.db.clone();
         let retention = tokio::spawn(crate::privacy::run_retention(
-            self.db.clone(),
+            db.clone(),
             self.retention_days,
         ));
         tracing::info!(address = %self.address, "serving GraphQL at /graphql, GraphiQL at /");
-        axum::serve(self.listener, router(state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(AppError::internal)?;
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        };
+        let app = router(self.state, &self.cors_origins)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(self.listener, app)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let grace = self.grace;
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = serve => result.map_err(AppError::internal)?,
+            () = deadline => tracing::warn!(grace_s = grace.as_secs(), "grace period over; closing the connections still open"),
+        }
         retention.abort();
-        self.db.close().await.map_err(AppError::from)
+        db.close().await.map_err(AppError::from)
     }
 }
 

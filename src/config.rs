@@ -154,6 +154,100 @@ pub struct Config {
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 30, global = true)]
     pub retention_days: u32,
 
+    /// Largest request body in bytes; a larger one is answered 413.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Longest GraphQL document in bytes.
+    #[arg(long, env = "MAX_QUERY_BYTES", default_value_t = 16 * 1024, global = true)]
+    pub max_query_bytes: usize,
+
+    /// Deepest selection nesting a query may have (introspection queries are exempt).
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Highest cost a query may have: each field costs 1, a connection its page size times the
+    /// cost of what is selected under it (introspection queries are exempt).
+    #[arg(long, env = "MAX_COMPLEXITY", default_value_t = 50_000, global = true)]
+    pub max_complexity: usize,
+
+    /// Most directives on one field.
+    #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5, global = true)]
+    pub max_directives: usize,
+
+    /// Seconds a request may take before it is cut off (database statements get less).
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Allow introspection (GraphiQL and code generators need it). When off, field
+    /// suggestions in error messages are off too.
+    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+
+    /// Requests per minute per client IP address.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_IP_PER_MINUTE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub rate_limit_ip_per_minute: u32,
+
+    /// Requests per minute per token subject.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_TOKEN_PER_MINUTE",
+        default_value_t = 1200,
+        global = true
+    )]
+    pub rate_limit_token_per_minute: u32,
+
+    /// Contributions per hour per client IP address without a token (spam).
+    #[arg(
+        long,
+        env = "RATE_LIMIT_SUBMISSIONS_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    pub rate_limit_submissions_per_hour: u32,
+
+    /// Most contributions waiting for moderation; beyond it anonymous submissions are refused.
+    #[arg(long, env = "MAX_PENDING_POSTS", default_value_t = 500, global = true)]
+    pub max_pending_posts: u64,
+
+    /// Query cost per minute per caller (token subject, or IP address without a token); a token
+    /// may carry its own `cost_budget` claim. Reported in `extensions.cost`.
+    #[arg(
+        long,
+        env = "COST_BUDGET_PER_MINUTE",
+        default_value_t = 500_000,
+        global = true
+    )]
+    pub cost_budget_per_minute: u32,
+
+    /// Header holding the client address set by a trusted reverse proxy, e.g.
+    /// `x-forwarded-for` (its last entry is used). Unset: the TCP peer address.
+    #[arg(long, env = "TRUSTED_PROXY_HEADER", global = true)]
+    pub trusted_proxy_header: Option<String>,
+
+    /// Origins allowed to read responses in browsers (comma-separated), or `*` for any.
+    /// Credentials are never allowed.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "*", global = true)]
+    pub cors_allowed_origins: String,
+
+    /// Database statements slower than this (milliseconds) are logged as slow.
+    #[arg(long, env = "SLOW_QUERY_MS", default_value_t = 500, global = true)]
+    pub slow_query_ms: u64,
+
+    /// Seconds to let requests in flight finish after SIGTERM or ctrl-c.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
+    pub shutdown_grace_secs: u64,
+
     /// Seed the network's data (seed/network.toml) when the database is empty at start.
     #[arg(long, env = "SEED_ON_EMPTY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_on_empty: bool,
@@ -171,7 +265,8 @@ impl Config {
         }
     }
 
-    /// A configuration for tests and embedding: the given database, port 0, quiet logs.
+    /// A configuration for tests and embedding: the given database, port 0, quiet logs, and
+    /// rate limits high enough not to interfere (tests of the limits set their own).
     pub fn for_database(database_url: impl Into<String>, data_dir: PathBuf) -> Self {
         Self {
             database_url: Some(Secret::new(database_url)),
@@ -190,6 +285,22 @@ impl Config {
             jwt_issuer: "network-directory".to_owned(),
             jwt_audience: "network-directory".to_owned(),
             retention_days: 30,
+            max_body_bytes: 64 * 1024,
+            max_query_bytes: 16 * 1024,
+            max_depth: 12,
+            max_complexity: 50_000,
+            max_directives: 5,
+            request_timeout_secs: 10,
+            introspection: true,
+            rate_limit_ip_per_minute: 100_000,
+            rate_limit_token_per_minute: 100_000,
+            rate_limit_submissions_per_hour: 10_000,
+            max_pending_posts: 10_000,
+            cost_budget_per_minute: 100_000_000,
+            trusted_proxy_header: None,
+            cors_allowed_origins: "*".to_owned(),
+            slow_query_ms: 500,
+            shutdown_grace_secs: 5,
         }
     }
 }

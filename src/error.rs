@@ -24,6 +24,20 @@ pub enum ErrorCode {
     NotFound,
     /// The caller's version of the object is stale.
     Conflict,
+    /// Too many requests; retry after the time given.
+    RateLimited,
+    /// The database (or another dependency) is unavailable; retry later.
+    ServiceUnavailable,
+    /// The request took longer than the server allows.
+    Timeout,
+    /// The request is not a GraphQL request the server can read.
+    BadRequest,
+    /// The document does not parse as GraphQL.
+    GraphqlParseFailed,
+    /// The document is not valid against the schema.
+    GraphqlValidationFailed,
+    /// The document is too deep, too costly, too long, or has too many directives.
+    QueryTooComplex,
     /// Something failed on our side; details are in the server log under the request id.
     Internal,
 }
@@ -37,6 +51,13 @@ impl ErrorCode {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Timeout => "TIMEOUT",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::Internal => "INTERNAL",
         }
     }
@@ -55,6 +76,15 @@ pub enum AppError {
         /// The version stored now.
         current: i64,
     },
+    /// Too many requests from this caller.
+    RateLimited {
+        /// What was exceeded.
+        message: String,
+        /// Seconds until a retry can succeed.
+        retry_after: u64,
+    },
+    /// The database cannot be reached; the cause is logged.
+    Unavailable(Arc<str>),
     /// An internal failure; the cause is logged once, the client sees only the request id.
     Internal(Arc<str>),
 }
@@ -94,6 +124,8 @@ impl AppError {
         match self {
             Self::Client { code, .. } => *code,
             Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -101,7 +133,57 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::internal(err)
+        if is_timeout(&err) {
+            tracing::warn!(cause = %err, "database statement timed out");
+            Self::Client {
+                code: ErrorCode::Timeout,
+                message:
+                    "the database took too long (busy or locked); nothing was changed, please retry"
+                        .to_owned(),
+            }
+        } else if is_unavailable(&err) {
+            Self::Unavailable(err.to_string().into())
+        } else {
+            Self::internal(err)
+        }
+    }
+}
+
+/// True when a statement was cancelled by its timeout (PostgreSQL `query_canceled`) or could not
+/// get the lock in time (SQLite `BUSY`).
+fn is_timeout(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| matches!(code.as_ref(), "57014" | "5" | "517" | "261")),
+        _ => false,
+    }
+}
+
+/// True when a database error means the database cannot be reached (rather than a bad query).
+fn is_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::WorkerCrashed
+                    | sea_orm::sqlx::Error::Tls(_)
+            ) || e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|code| {
+                    // admin_shutdown, crash_shutdown, cannot_connect_now
+                    matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                })
+        }
+        _ => false,
     }
 }
 
@@ -113,6 +195,11 @@ impl From<AppError> for async_graphql::Error {
             AppError::Conflict { expected, current } => format!(
                 "version {expected} is stale: the object has changed (now version {current}); read it again and reapply your change"
             ),
+            AppError::RateLimited { message, .. } => message.clone(),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                "The directory's database is unavailable; please retry shortly.".to_owned()
+            }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 match &request_id {
@@ -128,6 +215,9 @@ impl From<AppError> for async_graphql::Error {
             }
             if let AppError::Conflict { current, .. } = &err {
                 ext.set("currentVersion", *current);
+            }
+            if let AppError::RateLimited { retry_after, .. } = &err {
+                ext.set("retryAfter", *retry_after);
             }
         })
     }

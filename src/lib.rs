@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod privacy;
 pub mod telemetry;
 pub mod text;
@@ -19,4 +20,4 @@ pub mod vocab;
 
 pub use app::App;
 pub use config::Config;
-pub use graphql::{build_schema, sdl};
+pub use graphql::sdl;

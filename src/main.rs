@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
         Err(err) => {
             let message = match err {
                 AppError::Client { message, .. } => message,
-                AppError::Internal(cause) => cause.to_string(),
+                AppError::Internal(cause) | AppError::Unavailable(cause) => cause.to_string(),
                 other => format!("{other:?}"),
             };
             tracing::error!(error = %message, "failed");
@@ -38,7 +38,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 .await
         }
         Command::Migrate { down } => {
-            let (conn, _) = db::connect(&config).await?;
+            let (conn, _) = db::connect(&config, None).await?;
             match down {
                 Some(steps) => db::rollback(&conn, steps).await?,
                 None => db::migrate(&conn).await?,
@@ -47,7 +47,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Seed => {
-            let (conn, _) = db::connect(&config).await?;
+            let (conn, _) = db::connect(&config, None).await?;
             db::migrate(&conn).await?;
             let report = db::seed::seed(&conn).await?;
             tracing::info!(inserted = report.inserted, "seed done");
@@ -59,7 +59,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             sub,
             ttl,
         } => {
-            let (conn, _) = db::connect(&config).await?;
+            let (conn, _) = db::connect(&config, None).await?;
             db::migrate(&conn).await?;
             let keys = TokenKeys::from_config(&config)?;
             let token = issue_token(&conn, &keys, role, org, sub, ttl).await?;

@@ -29,6 +29,8 @@ pub struct Session {
     pub jti: String,
     /// When the token expires.
     pub expires_at: DateTime<Utc>,
+    /// The token's own query cost budget per minute, if it carries one.
+    pub cost_budget: Option<u32>,
 }
 
 /// The caller of a request.
@@ -147,6 +149,7 @@ pub async fn authenticate(
         sub: claims.sub.clone(),
         organization_id,
         expires_at: claims.expires_at(),
+        cost_budget: claims.cost_budget,
         jti: claims.jti,
     }))
 }

@@ -67,6 +67,9 @@ pub struct Claims {
     pub aud: String,
     /// Token ID, for revocation.
     pub jti: String,
+    /// Query cost budget per minute for this token (default: `COST_BUDGET_PER_MINUTE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_budget: Option<u32>,
 }
 
 impl Claims {
@@ -262,6 +265,7 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: random_token_id()?,
+            cost_budget: None,
         };
         Ok((self.sign(&claims)?, claims))
     }

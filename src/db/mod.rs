@@ -31,7 +31,12 @@ impl StatementCounter {
 }
 
 /// Connects to the configured database, creating the SQLite file (and its directory) if needed.
-pub async fn connect(config: &Config) -> AppResult<(DatabaseConnection, StatementCounter)> {
+/// Statements slower than `SLOW_QUERY_MS` are logged (their SQL text only, never the values) and
+/// counted in `slow`.
+pub async fn connect(
+    config: &Config,
+    slow: Option<prometheus::IntCounter>,
+) -> AppResult<(DatabaseConnection, StatementCounter)> {
     let url = config.database_url();
     let url = url.expose();
     if url.starts_with("sqlite:") && config.database_url.is_none() {
@@ -42,28 +47,43 @@ pub async fn connect(config: &Config) -> AppResult<(DatabaseConnection, Statemen
             ))
         })?;
     }
+    // Statements must give up before the request does, so a request never outlives its timeout
+    // holding a connection.
+    let request_timeout = Duration::from_secs(config.request_timeout_secs.max(1));
+    let statement_timeout = request_timeout.mul_f32(0.8);
+    let busy_timeout = request_timeout.mul_f32(0.5).min(Duration::from_secs(5));
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(config.database_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.foreign_keys(true)
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
+                // FULL: a commit the API acknowledged survives a crash of the machine too.
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(busy_timeout)
         });
-    let mut db = Database::connect(options)
-        .await
-        .map_err(|err| AppError::internal(format!("cannot connect to the database: {err}")))?;
+    if url.starts_with("postgres") {
+        options.statement_timeout(statement_timeout);
+    }
+    let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
+    let slow_after = Duration::from_millis(config.slow_query_ms);
     db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
         // Statement text only: bound values may hold personal data and never reach the log.
-        tracing::trace!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "sql");
+        if info.elapsed >= slow_after {
+            tracing::warn!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "slow statement");
+            if let Some(slow) = &slow {
+                slow.inc();
+            }
+        } else {
+            tracing::trace!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "sql");
+        }
     });
     Ok((db, counter))
 }

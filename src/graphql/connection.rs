@@ -80,6 +80,16 @@ impl<T: OutputType> Edge<T> {
     }
 }
 
+/// The cost of a connection field for the complexity limit and the cost budget: its page size
+/// (the default when none is given) times the cost of what is selected under it, plus one.
+pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let page = first
+        .or(last)
+        .unwrap_or(crate::db::page::DEFAULT_PAGE_SIZE)
+        .clamp(0, crate::db::page::MAX_PAGE_SIZE);
+    1 + page as usize * child_complexity
+}
+
 /// True when the client selected `totalCount` on the connection being resolved, so that the
 /// count query runs only when it is wanted.
 pub fn wants_total(ctx: &Context<'_>) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod connection;
+pub mod cost;
 pub mod loader;
 pub mod node;
 pub mod organization;
@@ -50,26 +51,71 @@ pub struct MutationRoot(
 /// The schema type.
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Builds the schema; the database connection is available to every resolver.
-pub fn build_schema(db: DatabaseConnection) -> DirectorySchema {
+/// The limits the schema enforces.
+#[derive(Debug, Clone)]
+pub struct SchemaLimits {
+    /// Deepest nesting.
+    pub depth: usize,
+    /// Highest cost (complexity).
+    pub complexity: usize,
+    /// Most directives per field.
+    pub directives: usize,
+    /// Introspection allowed.
+    pub introspection: bool,
+}
+
+/// The schemas the server runs: one with the limits for every request, and one for requests
+/// that only introspect (what GraphiQL and code generators send), which the depth and cost
+/// limits would otherwise refuse. The latter is absent when introspection is off.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For every request that does more than introspect.
+    pub main: DirectorySchema,
+    /// For introspection-only requests.
+    pub introspection: Option<DirectorySchema>,
+}
+
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .data(db)
-    .finish()
+}
+
+/// Builds the schemas; the database connection is available to every resolver.
+pub fn build_schemas(
+    db: DatabaseConnection,
+    limits: &SchemaLimits,
+    costs: std::sync::Arc<crate::http::limits::Limits>,
+) -> Schemas {
+    let mut main = builder()
+        .data(db.clone())
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_directives(limits.directives)
+        .extension(cost::CostBudgetFactory(costs));
+    if !limits.introspection {
+        main = main.disable_introspection().disable_suggestions();
+    }
+    let introspection = limits.introspection.then(|| {
+        // Generous fixed bounds still stop abusive recursion through `ofType`.
+        builder()
+            .data(db)
+            .introspection_only()
+            .limit_depth(20)
+            .limit_complexity(10_000)
+            .finish()
+    });
+    Schemas {
+        main: main.finish(),
+        introspection,
+    }
 }
 
 /// The schema in SDL, as written to `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .finish()
-    .sdl()
+    builder().finish().sdl()
 }
 
 /// The database connection of the request.

@@ -176,6 +176,7 @@ impl NodeQuery {
 
     /// Fetches objects by their global IDs (at most 100), in the order given; `null` for each
     /// one that does not exist or is not visible.
+    #[graphql(complexity = "1 + ids.len().min(MAX_NODES) * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

@@ -11,6 +11,7 @@ mod keys;
 mod nplus1;
 mod pagination;
 mod privacy;
+mod protection;
 mod read;
 mod schema;
 mod seed;

@@ -39,6 +39,7 @@ async fn serves_graphiql_health_and_get_queries(app: TestApp) {
     let bad = app
         .client
         .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
         .body("{ not json")
         .send()
         .await

@@ -170,6 +170,7 @@ impl AccessQuery {
 
     /// The audit log, newest first (administrators): who changed what when, with before and
     /// after values.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -119,6 +119,7 @@ impl Organization {
     }
 
     /// The regions the organization works in, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn regions(
         &self,
         ctx: &Context<'_>,
@@ -137,6 +138,7 @@ impl Organization {
     }
 
     /// The groups of people the organization serves, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn target_groups(
         &self,
         ctx: &Context<'_>,
@@ -162,6 +164,7 @@ impl Organization {
     }
 
     /// The themes the organization works on, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn themes(
         &self,
         ctx: &Context<'_>,
@@ -180,6 +183,7 @@ impl Organization {
     }
 
     /// The tags the organization is filed under, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -198,6 +202,7 @@ impl Organization {
     }
 
     /// The organization's published posts, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -299,6 +304,7 @@ pub struct OrganizationQuery;
 impl OrganizationQuery {
     /// The organizations in the directory, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

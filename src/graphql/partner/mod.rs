@@ -134,6 +134,7 @@ pub struct PartnerQuery;
 #[Object]
 impl PartnerQuery {
     /// The partner bodies, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,

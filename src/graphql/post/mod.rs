@@ -82,6 +82,7 @@ impl Post {
     }
 
     /// The themes the post is filed under, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn themes(
         &self,
         ctx: &Context<'_>,
@@ -100,6 +101,7 @@ impl Post {
     }
 
     /// The post's tags, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +170,7 @@ pub struct PostQuery;
 impl PostQuery {
     /// The posts, newest first: published ones, unless `filter.statuses` asks for others the
     /// caller may see.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,

@@ -2,11 +2,15 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
+use std::sync::Arc;
+
+use crate::auth::Role;
 use crate::error::AppResult;
 use crate::graphql::payload::{UserError, payload};
 use crate::graphql::post::Post;
 use crate::graphql::post::write::{self, Changes, ModerationDecision, Submission};
 use crate::graphql::{db, viewer};
+use crate::http::limits::{ClientIp, Limits};
 use crate::vocab::{AuthorRole, PostKind};
 
 /// A post to submit. Anyone may contribute a practice, what matters, an idea or a question; it
@@ -128,6 +132,12 @@ impl PostMutation {
             author_email: input.author_email,
             organization_id: input.organization_id,
         };
+        if !matches!(viewer(ctx).role(), Some(Role::Admin | Role::Organization))
+            && let Some(limits) = ctx.data_opt::<Arc<Limits>>()
+        {
+            write::check_contribution_limits(db(ctx), limits, ctx.data_opt::<ClientIp>().copied())
+                .await?;
+        }
         Ok(
             match write::submit(db(ctx), viewer(ctx), submission).await? {
                 Ok(row) => SubmitPostPayload::done(Post(row)),

@@ -170,6 +170,37 @@ pub fn is_contribution(kind: PostKind) -> bool {
     )
 }
 
+/// Refuses a contribution (anonymous or partner) when its address sent too many lately, or the
+/// moderation queue is full.
+pub async fn check_contribution_limits(
+    db: &DatabaseConnection,
+    limits: &crate::http::limits::Limits,
+    ip: Option<crate::http::limits::ClientIp>,
+) -> AppResult<()> {
+    if let Some(ip) = ip {
+        limits.check_submission(ip.0)?;
+    }
+    let select = Query::select()
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from(Alias::new("post"))
+        .and_where(
+            Expr::col(Alias::new("status")).eq(sea_orm::ActiveEnum::to_value(&PostStatus::Pending)),
+        )
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .to_owned();
+    let pending: i64 = match db.query_one(&select).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    if pending >= i64::try_from(limits.max_pending_posts).unwrap_or(i64::MAX) {
+        return Err(AppError::RateLimited {
+            message: "the moderation queue is full; please try again later".to_owned(),
+            retry_after: 3600,
+        });
+    }
+    Ok(())
+}
+
 /// Submits a post: anonymous callers and partners contribute (pending moderation); an
 /// organization publishes under itself; an administrator publishes, under an organization or not.
 pub async fn submit(

@@ -59,6 +59,7 @@ impl Region {
     }
 
     /// The finer regions inside this province, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -78,6 +79,7 @@ impl Region {
 
     /// The organizations linked to this region itself, A-Z. (To include those of the finer
     /// regions of a province, use `organizations(filter: {regions: [slug]})` at the root.)
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -110,6 +112,7 @@ pub struct RegionQuery;
 #[Object]
 impl RegionQuery {
     /// The regions, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn regions(
         &self,
         ctx: &Context<'_>,

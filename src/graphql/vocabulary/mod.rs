@@ -58,6 +58,7 @@ impl TargetGroup {
     }
 
     /// The organizations serving this target group, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -117,6 +118,7 @@ impl Theme {
     }
 
     /// The organizations working on this theme, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -142,6 +144,7 @@ impl Theme {
     }
 
     /// The published posts filed under this theme, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -194,6 +197,7 @@ impl Tag {
     }
 
     /// The organizations with this tag, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +223,7 @@ impl Tag {
     }
 
     /// The published posts with this tag, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -244,6 +249,7 @@ pub struct VocabularyQuery;
 #[Object]
 impl VocabularyQuery {
     /// The target groups, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn target_groups(
         &self,
         ctx: &Context<'_>,
@@ -281,6 +287,7 @@ impl VocabularyQuery {
     }
 
     /// The themes, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn themes(
         &self,
         ctx: &Context<'_>,
@@ -316,6 +323,7 @@ impl VocabularyQuery {
     }
 
     /// The tags, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn tags(
         &self,
         ctx: &Context<'_>,

@@ -105,22 +105,43 @@ fn init_logs() {
 impl TestApp {
     /// A server on a fresh, migrated and seeded SQLite file.
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        Self::start(url, dir).await
+        Self::sqlite_with(|_| {}).await
     }
 
     /// A server on a fresh PostgreSQL database, or `None` when PostgreSQL is not available.
     pub async fn postgres() -> Option<Self> {
-        let url = postgres_test_database().await?;
-        let dir = tempfile::tempdir().expect("temp dir");
-        Some(Self::start(url, dir).await)
+        Self::postgres_with(|_| {}).await
     }
 
-    async fn start(url: String, dir: tempfile::TempDir) -> Self {
+    /// [`TestApp::sqlite`] with a changed configuration.
+    pub async fn sqlite_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        Self::start(url, dir, configure).await
+    }
+
+    /// [`TestApp::postgres`] with a changed configuration.
+    pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Option<Self> {
+        let url = postgres_test_database().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Self::start(url, dir, configure).await)
+    }
+
+    /// A server on the given database URL (already created), with a changed configuration.
+    pub async fn on_database(url: String, configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start(url, dir, configure).await
+    }
+
+    async fn start(
+        url: String,
+        dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         init_logs();
         let mut config = Config::for_database(url.clone(), dir.path().to_path_buf());
         config.jwt_secret = Some(network_directory::config::Secret::new(TEST_SECRET));
+        configure(&mut config);
         let app = App::build(&config).await.expect("the app builds");
         let base = format!("http://{}", app.address());
         let db = app.db().clone();
