@@ -8,6 +8,7 @@ mod common;
 mod auth;
 mod authorization;
 mod keys;
+mod limits;
 mod nplus1;
 mod pagination;
 mod privacy;
