@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod authorization;
+mod hostile;
 mod keys;
 mod limits;
 mod nplus1;

@@ -321,7 +321,17 @@ impl OrganizationQuery {
             OrganizationOrder::Name => service::BY_NAME,
             OrganizationOrder::JoinedOn => service::BY_JOINED,
         };
-        let filter = service::Filter::from(filter.unwrap_or_default()).condition();
+        let filter = service::Filter::from(filter.unwrap_or_default());
+        if filter
+            .name_contains
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > 100)
+        {
+            return Err(crate::error::AppError::bad_input(
+                "`nameContains` may be at most 100 characters",
+            ));
+        }
+        let filter = filter.condition();
         let listing = service::listing(filter, sort);
         let page = crate::graphql::list(
             ctx,
