@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod authorization;
+mod faults;
 mod hostile;
 mod keys;
 mod limits;
