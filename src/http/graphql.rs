@@ -94,6 +94,17 @@ fn error(status: StatusCode, media: Media, code: ErrorCode, message: &str) -> Re
     response
 }
 
+/// 406: the client accepts neither media type we speak.
+fn not_acceptable() -> Response {
+    let message = "accept application/graphql-response+json or application/json";
+    error(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        ErrorCode::BadRequest,
+        message,
+    )
+}
+
 /// The response for an [`AppError`] raised before execution (tokens, rate limits).
 fn app_error(media: Media, err: AppError) -> Response {
     let (status, retry) = match &err {
@@ -131,12 +142,7 @@ pub async fn post(
     body: Body,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return error(
-            StatusCode::NOT_ACCEPTABLE,
-            Media::Json,
-            ErrorCode::BadRequest,
-            "accept application/graphql-response+json or application/json",
-        );
+        return not_acceptable();
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -190,12 +196,7 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return error(
-            StatusCode::NOT_ACCEPTABLE,
-            Media::Json,
-            ErrorCode::BadRequest,
-            "accept application/graphql-response+json or application/json",
-        );
+        return not_acceptable();
     };
     match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
         Ok(request) if !request.query.is_empty() => {

@@ -253,21 +253,12 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The partner and its version.")] input: DeleteInput,
     ) -> AppResult<DeletePayload> {
-        admin(viewer(ctx))?;
-        let id = GlobalId::parse_as(&input.id, NodeType::Partner)?;
-        let before: partner::Model = load_current(db(ctx), id, "partner", input.version).await?;
-        let actor = viewer(ctx).actor();
-        update_journaled(
-            db(ctx),
-            &before,
-            RowWrite {
-                actor: &actor,
-                entity_type: "partner",
-                values: Vec::new(),
-            },
-            true,
+        crate::graphql::vocabulary::mutation::delete_row::<partner::Model>(
+            ctx,
+            "partner",
+            NodeType::Partner,
+            input,
         )
-        .await?;
-        Ok(DeletePayload::done(input.id))
+        .await
     }
 }

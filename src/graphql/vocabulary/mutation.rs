@@ -203,27 +203,23 @@ async fn update_term<M: Row + Versioned + serde::Serialize>(
     .await?))
 }
 
-async fn delete_row<M: Row + Versioned + serde::Serialize>(
+/// Softly deletes row `input.id` of `M`'s table at `input.version` (administrators).
+pub async fn delete_row<M: Row + Versioned + serde::Serialize>(
     ctx: &Context<'_>,
     entity_type: &'static str,
     node_type: NodeType,
     input: DeleteInput,
 ) -> AppResult<DeletePayload> {
-    policy::require_admin(viewer(ctx), "curate the vocabulary")?;
+    policy::require_admin(viewer(ctx), &format!("delete a {}", node_type.name()))?;
     let id = GlobalId::parse_as(&input.id, node_type)?;
     let before: M = load_current(db(ctx), id, entity_type, input.version).await?;
     let actor = viewer(ctx).actor();
-    update_journaled(
-        db(ctx),
-        &before,
-        RowWrite {
-            actor: &actor,
-            entity_type,
-            values: Vec::new(),
-        },
-        true,
-    )
-    .await?;
+    let write = RowWrite {
+        actor: &actor,
+        entity_type,
+        values: Vec::new(),
+    };
+    update_journaled(db(ctx), &before, write, true).await?;
     Ok(DeletePayload::done(input.id))
 }
 
