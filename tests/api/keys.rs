@@ -196,3 +196,52 @@ async fn eddsa_keys_from_pem_files() {
     config.jwt_public_key_file = Some(dir.path().join("missing.pem"));
     assert!(TokenKeys::from_config(&config).is_err());
 }
+
+#[tokio::test]
+async fn rs256_keys_from_pem_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let private = dir.path().join("rsa.pem");
+    let public = dir.path().join("rsa.pub.pem");
+    let made = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&private)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: openssl is needed to make an RSA key");
+        return;
+    }
+    assert!(
+        Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&private)
+            .arg("-out")
+            .arg(&public)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut config = config(dir.path());
+    config.jwt_algorithm = JwtAlgorithm::Rs256;
+    config.jwt_public_key_file = Some(public);
+    config.jwt_private_key_file = Some(private);
+    let keys = TokenKeys::from_config(&config).unwrap();
+    let (token, _) = keys
+        .issue(
+            Role::Partner,
+            "trimbos-instituut",
+            None,
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
+    assert_eq!(keys.verify(&token).unwrap().role, Role::Partner);
+    // An EdDSA key where RS256 is configured is refused at start.
+    config.jwt_algorithm = JwtAlgorithm::EdDsa;
+    assert!(TokenKeys::from_config(&config).is_err());
+}
