@@ -1,6 +1,6 @@
 //! Mutations of organizations.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::NaiveDate;
 
 use crate::error::AppResult;
@@ -100,77 +100,9 @@ pub struct UpdateOrganizationInput {
     pub id: ID,
     /// The version last read; a stale one is refused with `CONFLICT`.
     pub version: i64,
-    /// A new slug (administrators only).
-    pub slug: Option<String>,
-    /// A new name.
-    pub name: Option<String>,
-    /// Other names the organization is known by.
-    pub also_known_as: Option<Vec<String>>,
-    /// A short description.
-    pub description: Option<String>,
-    /// The website (an http(s) URL).
-    pub website: MaybeUndefined<String>,
-    /// The URL of the logo.
-    pub logo_url: MaybeUndefined<String>,
-    /// The city of the head office.
-    pub city: MaybeUndefined<String>,
-    /// The size.
-    pub size: MaybeUndefined<OrganizationSize>,
-    /// The domains of care provided.
-    pub care_domains: Option<Vec<CareDomain>>,
-    /// The relation to the network (administrators only).
-    pub status: Option<OrganizationStatus>,
-    /// When the organization joined (administrators only).
-    pub joined_on: MaybeUndefined<NaiveDate>,
-    /// How the joining is publicly known.
-    pub joined_note: MaybeUndefined<String>,
-    /// The public e-mail address.
-    pub public_email: MaybeUndefined<String>,
-    /// The public telephone number.
-    pub public_phone: MaybeUndefined<String>,
-    /// The contact person (partner-only).
-    pub contact_name: MaybeUndefined<String>,
-    /// The contact person's e-mail address (partner-only).
-    pub contact_email: MaybeUndefined<String>,
-    /// The contact person's telephone number (partner-only).
-    pub contact_phone: MaybeUndefined<String>,
-    /// IDs of the regions worked in.
-    pub region_ids: Option<Vec<ID>>,
-    /// IDs of the target groups served.
-    pub target_group_ids: Option<Vec<ID>>,
-    /// IDs of the themes worked on.
-    pub theme_ids: Option<Vec<ID>>,
-    /// IDs of the tags.
-    pub tag_ids: Option<Vec<ID>>,
-}
-
-impl UpdateOrganizationInput {
-    fn split(self) -> (ID, i64, Changes) {
-        let changes = Changes {
-            slug: self.slug,
-            name: self.name,
-            also_known_as: self.also_known_as,
-            description: self.description,
-            website: self.website,
-            logo_url: self.logo_url,
-            city: self.city,
-            size: self.size,
-            care_domains: self.care_domains,
-            status: self.status,
-            joined_on: self.joined_on,
-            joined_note: self.joined_note,
-            public_email: self.public_email,
-            public_phone: self.public_phone,
-            contact_name: self.contact_name,
-            contact_email: self.contact_email,
-            contact_phone: self.contact_phone,
-            region_ids: self.region_ids,
-            target_group_ids: self.target_group_ids,
-            theme_ids: self.theme_ids,
-            tag_ids: self.tag_ids,
-        };
-        (self.id, self.version, changes)
-    }
+    /// The changes.
+    #[graphql(flatten)]
+    pub changes: Changes,
 }
 
 /// Which object to delete, at which version.
@@ -221,9 +153,16 @@ impl OrganizationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateOrganizationInput,
     ) -> AppResult<UpdateOrganizationPayload> {
-        let (id, version, changes) = input.split();
         Ok(
-            match write::update(db(ctx), viewer(ctx), &id, version, changes).await? {
+            match write::update(
+                db(ctx),
+                viewer(ctx),
+                &input.id,
+                input.version,
+                input.changes,
+            )
+            .await?
+            {
                 Ok(row) => UpdateOrganizationPayload::done(Organization(row)),
                 Err(errors) => UpdateOrganizationPayload::refused(errors),
             },

@@ -1,7 +1,7 @@
 //! Writing organizations: create, update (own profile or admin), soft delete. Each write is one
 //! transaction with its journal entry; updates are refused with `CONFLICT` on a stale version.
 
-use async_graphql::{ID, MaybeUndefined};
+use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -21,29 +21,52 @@ use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCo
 use crate::text::{fold, slugify};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
-/// The changes to an organization; `None`/`Undefined` leaves a field as it is.
-#[derive(Debug, Default)]
+/// Changes to an organization: only the fields given change; `null` clears an optional field.
+/// Lists of IDs replace the current links.
+#[derive(Debug, Default, InputObject)]
+#[graphql(name = "OrganizationChanges")]
 pub struct Changes {
+    /// A new slug (administrators only).
     pub slug: Option<String>,
+    /// A new name.
     pub name: Option<String>,
+    /// Other names the organization is known by.
     pub also_known_as: Option<Vec<String>>,
+    /// A short description.
     pub description: Option<String>,
+    /// The website (an http(s) URL).
     pub website: MaybeUndefined<String>,
+    /// The URL of the logo.
     pub logo_url: MaybeUndefined<String>,
+    /// The city of the head office.
     pub city: MaybeUndefined<String>,
+    /// The size.
     pub size: MaybeUndefined<OrganizationSize>,
+    /// The domains of care provided.
     pub care_domains: Option<Vec<CareDomain>>,
+    /// The relation to the network (administrators only).
     pub status: Option<OrganizationStatus>,
+    /// When the organization joined (administrators only).
     pub joined_on: MaybeUndefined<NaiveDate>,
+    /// How the joining is publicly known.
     pub joined_note: MaybeUndefined<String>,
+    /// The public e-mail address.
     pub public_email: MaybeUndefined<String>,
+    /// The public telephone number.
     pub public_phone: MaybeUndefined<String>,
+    /// The contact person (partner-only).
     pub contact_name: MaybeUndefined<String>,
+    /// The contact person's e-mail address (partner-only).
     pub contact_email: MaybeUndefined<String>,
+    /// The contact person's telephone number (partner-only).
     pub contact_phone: MaybeUndefined<String>,
+    /// IDs of the regions worked in.
     pub region_ids: Option<Vec<ID>>,
+    /// IDs of the target groups served.
     pub target_group_ids: Option<Vec<ID>>,
+    /// IDs of the themes worked on.
     pub theme_ids: Option<Vec<ID>>,
+    /// IDs of the tags.
     pub tag_ids: Option<Vec<ID>>,
 }
 
