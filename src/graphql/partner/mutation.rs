@@ -56,6 +56,15 @@ pub struct UpdatePartnerInput {
     pub id: ID,
     /// The version last read; a stale one is refused with `CONFLICT`.
     pub version: i64,
+    /// The changes.
+    #[graphql(flatten)]
+    pub changes: PartnerChanges,
+}
+
+/// The fields of a partner body to change: only those given change; `null` clears an optional
+/// field.
+#[derive(InputObject)]
+pub struct PartnerChanges {
     /// A new slug.
     pub slug: Option<String>,
     /// A new name.
@@ -102,7 +111,7 @@ fn optional(value: MaybeUndefined<String>) -> Option<Value> {
 /// Validates and turns an update into column values.
 async fn columns(
     db: &sea_orm::DatabaseConnection,
-    input: UpdatePartnerInput,
+    input: PartnerChanges,
     except: Option<i32>,
     checks: &mut Checks,
 ) -> AppResult<Vec<(&'static str, Value)>> {
@@ -184,9 +193,7 @@ impl PartnerMutation {
         admin(viewer(ctx))?;
         let mut checks = Checks::default();
         checks.text("name", &input.name, MAX_LINE);
-        let update = UpdatePartnerInput {
-            id: ID::default(),
-            version: 0,
+        let changes = PartnerChanges {
             slug: Some(input.slug.unwrap_or_else(|| slugify(&input.name))),
             name: Some(input.name),
             short_name: defined(input.short_name),
@@ -201,7 +208,7 @@ impl PartnerMutation {
             contact_email: defined(input.contact_email),
             contact_phone: defined(input.contact_phone),
         };
-        let values = columns(db(ctx), update, None, &mut checks).await?;
+        let values = columns(db(ctx), changes, None, &mut checks).await?;
         if !checks.ok() {
             return Ok(PartnerPayload::refused(checks.into_errors()));
         }
@@ -228,7 +235,7 @@ impl PartnerMutation {
         let id = GlobalId::parse_as(&input.id, NodeType::Partner)?;
         let before: partner::Model = load_current(db(ctx), id, "partner", input.version).await?;
         let mut checks = Checks::default();
-        let values = columns(db(ctx), input, Some(id), &mut checks).await?;
+        let values = columns(db(ctx), input.changes, Some(id), &mut checks).await?;
         if !checks.ok() {
             return Ok(PartnerPayload::refused(checks.into_errors()));
         }
