@@ -49,20 +49,9 @@ pub struct UpdatePostInput {
     pub id: ID,
     /// The version last read; a stale one is refused with `CONFLICT`.
     pub version: i64,
-    /// The kind of post.
-    pub kind: Option<PostKind>,
-    /// The title.
-    pub title: Option<String>,
-    /// The text.
-    pub body: Option<String>,
-    /// The name shown as author.
-    pub author_name: Option<String>,
-    /// The role the author writes from; `null` clears it.
-    pub author_role: MaybeUndefined<AuthorRole>,
-    /// IDs of the themes (replace the current ones).
-    pub theme_ids: Option<Vec<ID>>,
-    /// IDs of the tags (replace the current ones).
-    pub tag_ids: Option<Vec<ID>>,
+    /// The changes.
+    #[graphql(flatten)]
+    pub changes: Changes,
 }
 
 /// A moderation decision on a post.
@@ -152,17 +141,16 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdatePostInput,
     ) -> AppResult<UpdatePostPayload> {
-        let changes = Changes {
-            kind: input.kind,
-            title: input.title,
-            body: input.body,
-            author_name: input.author_name,
-            author_role: input.author_role,
-            theme_ids: input.theme_ids,
-            tag_ids: input.tag_ids,
-        };
         Ok(
-            match write::update(db(ctx), viewer(ctx), &input.id, input.version, changes).await? {
+            match write::update(
+                db(ctx),
+                viewer(ctx),
+                &input.id,
+                input.version,
+                input.changes,
+            )
+            .await?
+            {
                 Ok(row) => UpdatePostPayload::done(Post(row)),
                 Err(errors) => UpdatePostPayload::refused(errors),
             },

@@ -2,7 +2,7 @@
 //! edits, moderation, and erasure of an author's personal data. An author's e-mail address never
 //! enters the audit log, and erasure scrubs the name from it too.
 
-use async_graphql::{Enum, ID, MaybeUndefined};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -26,15 +26,23 @@ pub const ERASED_NAME: &str = "[verwijderd]";
 /// The longest author name.
 pub const MAX_AUTHOR_NAME: usize = 100;
 
-/// The contents of a post; `None`/`Undefined` leaves a field as it is.
-#[derive(Debug, Default)]
+/// The contents of a post to change: only the fields given change.
+#[derive(Debug, Default, InputObject)]
+#[graphql(name = "PostChanges")]
 pub struct Changes {
+    /// The kind of post.
     pub kind: Option<PostKind>,
+    /// The title.
     pub title: Option<String>,
+    /// The text.
     pub body: Option<String>,
+    /// The name shown as author.
     pub author_name: Option<String>,
+    /// The role the author writes from; `null` clears it.
     pub author_role: MaybeUndefined<AuthorRole>,
+    /// IDs of the themes (replace the current ones).
     pub theme_ids: Option<Vec<ID>>,
+    /// IDs of the tags (replace the current ones).
     pub tag_ids: Option<Vec<ID>>,
 }
 
