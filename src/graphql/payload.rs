@@ -175,6 +175,18 @@ macro_rules! payload {
                 Self { $field: Some(value), user_errors: Vec::new() }
             }
 
+            /// The payload of a write's outcome: the changed row (wrapped), or the user errors
+            /// that stopped it.
+            pub fn outcome<R>(
+                outcome: Result<R, Vec<$crate::graphql::payload::UserError>>,
+                wrap: impl FnOnce(R) -> $ty,
+            ) -> Self {
+                match outcome {
+                    Ok(row) => Self::done(wrap(row)),
+                    Err(errors) => Self::refused(errors),
+                }
+            }
+
             /// A payload for input that was refused.
             pub fn refused(user_errors: Vec<$crate::graphql::payload::UserError>) -> Self {
                 Self { $field: None, user_errors }

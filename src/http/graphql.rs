@@ -399,6 +399,9 @@ async fn handle(
         (true, Some(schema)) => schema,
         _ => &state.schemas.main,
     };
+    // The document is parsed once: async-graphql runs the one parsed here.
+    let mut request = request;
+    request.set_parsed_query(document);
     let request = request
         .data(DbLoader::for_request(
             state.db.clone(),

@@ -139,12 +139,10 @@ impl OrganizationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> AppResult<CreateOrganizationPayload> {
-        Ok(
-            match write::create(db(ctx), viewer(ctx), input.into()).await? {
-                Ok(row) => CreateOrganizationPayload::done(Organization(row)),
-                Err(errors) => CreateOrganizationPayload::refused(errors),
-            },
-        )
+        Ok(CreateOrganizationPayload::outcome(
+            write::create(db(ctx), viewer(ctx), input.into()).await?,
+            Organization,
+        ))
     }
 
     /// Updates an organization: administrators any, an organization its own profile and links.
@@ -153,20 +151,17 @@ impl OrganizationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateOrganizationInput,
     ) -> AppResult<UpdateOrganizationPayload> {
-        Ok(
-            match write::update(
+        Ok(UpdateOrganizationPayload::outcome(
+            write::update(
                 db(ctx),
                 viewer(ctx),
                 &input.id,
                 input.version,
                 input.changes,
             )
-            .await?
-            {
-                Ok(row) => UpdateOrganizationPayload::done(Organization(row)),
-                Err(errors) => UpdateOrganizationPayload::refused(errors),
-            },
-        )
+            .await?,
+            Organization,
+        ))
     }
 
     /// Deletes an organization (administrators). The deletion is soft: partners see a tombstone

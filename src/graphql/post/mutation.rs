@@ -127,12 +127,10 @@ impl PostMutation {
             write::check_contribution_limits(db(ctx), limits, ctx.data_opt::<ClientIp>().copied())
                 .await?;
         }
-        Ok(
-            match write::submit(db(ctx), viewer(ctx), submission).await? {
-                Ok(row) => SubmitPostPayload::done(Post(row)),
-                Err(errors) => SubmitPostPayload::refused(errors),
-            },
-        )
+        Ok(SubmitPostPayload::outcome(
+            write::submit(db(ctx), viewer(ctx), submission).await?,
+            Post,
+        ))
     }
 
     /// Edits a post: administrators any, an organization its own.
@@ -141,20 +139,17 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdatePostInput,
     ) -> AppResult<UpdatePostPayload> {
-        Ok(
-            match write::update(
+        Ok(UpdatePostPayload::outcome(
+            write::update(
                 db(ctx),
                 viewer(ctx),
                 &input.id,
                 input.version,
                 input.changes,
             )
-            .await?
-            {
-                Ok(row) => UpdatePostPayload::done(Post(row)),
-                Err(errors) => UpdatePostPayload::refused(errors),
-            },
-        )
+            .await?,
+            Post,
+        ))
     }
 
     /// Publishes or rejects a post (administrators).

@@ -258,12 +258,10 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new theme.")] input: CreateTermInput,
     ) -> AppResult<ThemePayload> {
-        Ok(
-            match create_term::<theme::Model>(ctx, "theme", input).await? {
-                Ok(row) => ThemePayload::done(Theme(row)),
-                Err(errors) => ThemePayload::refused(errors),
-            },
-        )
+        Ok(ThemePayload::outcome(
+            create_term::<theme::Model>(ctx, "theme", input).await?,
+            Theme,
+        ))
     }
 
     /// Updates a theme (administrators).
@@ -272,12 +270,10 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<ThemePayload> {
-        Ok(
-            match update_term::<theme::Model>(ctx, "theme", NodeType::Theme, input).await? {
-                Ok(row) => ThemePayload::done(Theme(row)),
-                Err(errors) => ThemePayload::refused(errors),
-            },
-        )
+        Ok(ThemePayload::outcome(
+            update_term::<theme::Model>(ctx, "theme", NodeType::Theme, input).await?,
+            Theme,
+        ))
     }
 
     /// Deletes a theme (administrators).
@@ -295,10 +291,10 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new tag.")] input: CreateTermInput,
     ) -> AppResult<TagPayload> {
-        Ok(match create_term::<tag::Model>(ctx, "tag", input).await? {
-            Ok(row) => TagPayload::done(Tag(row)),
-            Err(errors) => TagPayload::refused(errors),
-        })
+        Ok(TagPayload::outcome(
+            create_term::<tag::Model>(ctx, "tag", input).await?,
+            Tag,
+        ))
     }
 
     /// Updates a tag (administrators).
@@ -307,12 +303,10 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<TagPayload> {
-        Ok(
-            match update_term::<tag::Model>(ctx, "tag", NodeType::Tag, input).await? {
-                Ok(row) => TagPayload::done(Tag(row)),
-                Err(errors) => TagPayload::refused(errors),
-            },
-        )
+        Ok(TagPayload::outcome(
+            update_term::<tag::Model>(ctx, "tag", NodeType::Tag, input).await?,
+            Tag,
+        ))
     }
 
     /// Deletes a tag (administrators).
@@ -330,12 +324,10 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new target group.")] input: CreateTermInput,
     ) -> AppResult<TargetGroupPayload> {
-        Ok(
-            match create_term::<target_group::Model>(ctx, "target_group", input).await? {
-                Ok(row) => TargetGroupPayload::done(TargetGroup(row)),
-                Err(errors) => TargetGroupPayload::refused(errors),
-            },
-        )
+        Ok(TargetGroupPayload::outcome(
+            create_term::<target_group::Model>(ctx, "target_group", input).await?,
+            TargetGroup,
+        ))
     }
 
     /// Updates a target group (administrators).
@@ -344,19 +336,11 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<TargetGroupPayload> {
-        Ok(
-            match update_term::<target_group::Model>(
-                ctx,
-                "target_group",
-                NodeType::TargetGroup,
-                input,
-            )
-            .await?
-            {
-                Ok(row) => TargetGroupPayload::done(TargetGroup(row)),
-                Err(errors) => TargetGroupPayload::refused(errors),
-            },
-        )
+        Ok(TargetGroupPayload::outcome(
+            update_term::<target_group::Model>(ctx, "target_group", NodeType::TargetGroup, input)
+                .await?,
+            TargetGroup,
+        ))
     }
 
     /// Deletes a target group (administrators).
