@@ -44,6 +44,10 @@ impl App {
                 "seeded an empty database with the network"
             );
         }
+        if !db::is_postgres(&db) {
+            // PostgreSQL's autovacuum keeps statistics current; SQLite needs to be asked.
+            db::analyze(&db).await?;
+        }
         let listener = TcpListener::bind(config.bind_address)
             .await
             .map_err(|err| {

@@ -31,6 +31,14 @@ pub enum Command {
     },
     /// Insert the network's seed data that is missing (idempotent).
     Seed,
+    /// Load a deterministic synthetic directory into an empty database, for the benchmark kit
+    /// (`bench/run`): `small` is 20 organizations and 400 posts, `large` 10,000 organizations
+    /// and 200,000 posts.
+    Synthetic {
+        /// The size of the data set.
+        #[arg(long, value_enum, default_value = "small")]
+        scale: crate::db::synthetic::Scale,
+    },
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
     Schema,
     /// Issue a token (JWT) and print it on standard output.

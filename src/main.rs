@@ -53,6 +53,18 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             tracing::info!(inserted = report.inserted, "seed done");
             Ok(())
         }
+        Command::Synthetic { scale } => {
+            let (conn, _) = db::connect(&config, None).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let report = db::synthetic::load(&conn, scale).await?;
+            tracing::info!(
+                rows = report.rows,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "synthetic data loaded"
+            );
+            Ok(())
+        }
         Command::Token {
             role,
             org,
