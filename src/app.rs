@@ -27,6 +27,7 @@ pub struct App {
     cors_origins: String,
     retention_days: u32,
     grace: Duration,
+    ceiling: Option<axum::body::Bytes>,
 }
 
 impl App {
@@ -79,7 +80,14 @@ impl App {
                     .filter(|h| !h.is_empty()),
             }),
         };
+        let ceiling = match &config.static_ceiling_file {
+            Some(path) => Some(axum::body::Bytes::from(std::fs::read(path).map_err(
+                |err| AppError::internal(format!("cannot read {}: {err}", path.display())),
+            )?)),
+            None => None,
+        };
         Ok(Self {
+            ceiling,
             listener,
             address,
             state,
@@ -124,7 +132,7 @@ impl App {
             shutdown.await;
             let _ = stopping_tx.send(true);
         };
-        let app = router(self.state, &self.cors_origins)
+        let app = router(self.state, &self.cors_origins, self.ceiling)
             .into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(self.listener, app)
             .with_graceful_shutdown(signal)

@@ -251,6 +251,11 @@ pub struct Config {
     /// Seed the network's data (seed/network.toml) when the database is empty at start.
     #[arg(long, env = "SEED_ON_EMPTY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_on_empty: bool,
+
+    /// For benchmarks only: serve this file's bytes at `GET /ceiling`, as the ceiling of what
+    /// the HTTP stack can serve on this machine (the benchmark kit sets it; unset, no route).
+    #[arg(long, env = "STATIC_CEILING_FILE", global = true)]
+    pub static_ceiling_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -301,6 +306,7 @@ impl Config {
             cors_allowed_origins: "*".to_owned(),
             slow_query_ms: 500,
             shutdown_grace_secs: 5,
+            static_ceiling_file: None,
         }
     }
 }

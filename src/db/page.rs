@@ -1,5 +1,5 @@
 //! Keyset pagination over any table, for top-level lists and for lists nested under many
-//! parents at once (one query per batch: `ROW_NUMBER() OVER (PARTITION BY parent …)`).
+//! parents at once (one query per batch: a top-N read per parent along an index).
 //!
 //! Order is always `(sort key, id)`, so it is total and stable; cursors carry those two values,
 //! never an offset. The `after`/`before` bounds and the `first`/`last` limits follow the Relay
@@ -11,8 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, Order, OverStatement, Query,
-    SelectStatement, WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
@@ -25,7 +24,7 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 
 const PARENT: &str = "page_parent";
-const ROW_NUMBER: &str = "page_row";
+const PARENTS: &str = "page_parents";
 
 /// The value of a sort key, as carried in a cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -208,18 +207,14 @@ impl SortKey {
         }
     }
 
-    /// Rows strictly beyond `cursor` in the direction `forward` (in list order).
+    /// Rows strictly beyond `cursor` in the direction `forward` (in list order), as a row-value
+    /// comparison `(key, id) > (k, i)` that both databases turn into one index range.
     fn beyond(&self, cursor: &Cursor, forward: bool) -> Condition {
         let ascending = forward != self.descending;
         let key: Value = cursor.key.clone().into();
-        let (key_cmp, id_cmp) = if ascending {
-            (self.expr().gt(key.clone()), self.id().gt(cursor.id))
-        } else {
-            (self.expr().lt(key.clone()), self.id().lt(cursor.id))
-        };
-        Condition::any()
-            .add(key_cmp)
-            .add(Condition::all().add(self.expr().eq(key)).add(id_cmp))
+        let row = Expr::tuple([self.expr(), self.id()]);
+        let at = Expr::tuple([Expr::val(key), Expr::val(cursor.id)]);
+        Condition::all().add(if ascending { row.gt(at) } else { row.lt(at) })
     }
 
     fn order(&self, backward: bool) -> Order {
@@ -384,6 +379,12 @@ impl Listing {
     }
 
     /// One page per parent, in one query (plus one for the totals when `with_total`).
+    ///
+    /// Each parent's page is a top-N read along an index, so a page costs about N rows
+    /// whatever the size of the table: on PostgreSQL a `LATERAL` subquery per parent; on SQLite,
+    /// which has no `LATERAL`, the same subquery as `id IN (… LIMIT n)`, which it runs once per
+    /// parent and answers with rowid lookups. The parent ids are one bound JSON array, so the
+    /// statement text is the same for every batch size and stays in the statement cache.
     pub async fn pages_by_parent<M: FromQueryResult>(
         &self,
         db: &impl ConnectionTrait,
@@ -395,33 +396,49 @@ impl Listing {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
-        let parent = link.parent_expr(self.table);
+        let postgres = crate::db::is_postgres(db);
+        let parent_ids = serde_json::to_string(parents).map_err(AppError::internal)?;
+        let each = if postgres {
+            Func::cust("jsonb_array_elements_text").arg(Expr::val(parent_ids).cast_as("jsonb"))
+        } else {
+            Func::cust("json_each").arg(Expr::val(parent_ids))
+        };
+        let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
         let order = self.sort.order(page.backward);
-        let mut window = WindowStatement::new();
-        window
-            .add_partition_by(parent.clone())
-            .order_by_expr(self.sort.expr(), order.clone())
-            .order_by_expr(self.sort.id(), order);
         let mut inner = Query::select();
-        inner
-            .column((Alias::new(self.table), Asterisk))
-            .expr_as(parent.clone(), Alias::new(PARENT))
-            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER))
-            .from(Alias::new(self.table));
+        inner.from(Alias::new(self.table));
         link.join(self.table, &mut inner);
-        inner.cond_where(
-            self.filter
-                .clone()
-                .add(parent.clone().is_in(parents.iter().copied()))
-                .add(self.sort.bounds(page)),
-        );
+        inner
+            .cond_where(
+                self.filter
+                    .clone()
+                    .add(link.parent_expr(self.table).eq(parent_id.clone()))
+                    .add(self.sort.bounds(page)),
+            )
+            .order_by_expr(self.sort.expr(), order.clone())
+            .order_by_expr(self.sort.id(), order.clone())
+            .limit(page.limit + 1);
         let mut outer = Query::select();
         outer
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("ranked"))
-            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(page.limit as i64 + 1))
+            .expr_as(parent_id, Alias::new(PARENT))
+            .column((Alias::new(self.table), Asterisk))
+            .from_function(each, Alias::new(PARENTS));
+        if postgres {
+            inner.column((Alias::new(self.table), Asterisk));
+            outer.join_lateral(
+                JoinType::InnerJoin,
+                inner,
+                Alias::new(self.table),
+                Expr::cust("TRUE"),
+            );
+        } else {
+            inner.column((Alias::new(self.table), Alias::new("id")));
+            outer.inner_join(Alias::new(self.table), self.sort.id().in_subquery(inner));
+        }
+        outer
             .order_by(Alias::new(PARENT), Order::Asc)
-            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
+            .order_by_expr(self.sort.expr(), order.clone())
+            .order_by_expr(self.sort.id(), order);
         let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
         for row in db.query_all(&outer).await? {
             let parent: i32 = row.try_get("", PARENT)?;

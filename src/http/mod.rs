@@ -82,9 +82,20 @@ pub fn cors(origins: &str) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// The router with all routes and layers.
-pub fn router(state: AppState, cors_origins: &str) -> Router {
-    Router::new()
+/// The router with all routes and layers; `ceiling` is the benchmark's static response, served
+/// at `/ceiling` when given.
+pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::Bytes>) -> Router {
+    let mut router = Router::new();
+    if let Some(bytes) = ceiling {
+        router = router.route(
+            "/ceiling",
+            get(move || {
+                let bytes = bytes.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], bytes) }
+            }),
+        );
+    }
+    router
         .route("/", get(graphiql))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(healthz))

@@ -1,0 +1,118 @@
+-- wrk script of the benchmark kit: POSTs one GraphQL request (BENCH_BODY_FILE) and checks every
+-- answer against the reference (BENCH_EXPECT_FILE), so that a fast wrong answer counts as an
+-- error. With BENCH_WRITES_FILE it runs W1 instead: 90% reads (the bodies listed in
+-- BENCH_READS_FILE, one per line, round robin) and 10% updateOrganization by organization
+-- tokens, each thread writing to its own organizations and tracking their versions.
+-- done() prints one JSON line that bench/run reads.
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function lines(path)
+  local out = {}
+  for line in io.lines(path) do
+    if line ~= "" then out[#out + 1] = line end
+  end
+  return out
+end
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("index", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  mismatches = 0
+  writes_ok = 0
+  writes_failed = 0
+  local token = os.getenv("BENCH_TOKEN")
+  if token and token ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. token
+  end
+  local writes = os.getenv("BENCH_WRITES_FILE")
+  if writes and writes ~= "" then
+    mixed = true
+    reads = lines(os.getenv("BENCH_READS_FILE"))
+    -- Each line: slug <TAB> global id <TAB> token. Thread i takes every n-th organization.
+    orgs = {}
+    local n = tonumber(os.getenv("BENCH_THREADS") or "2")
+    for i, line in ipairs(lines(writes)) do
+      if (i - 1) % n == index then
+        local slug, id, token = line:match("^(%S+)\t(%S+)\t(%S+)$")
+        orgs[#orgs + 1] = { slug = slug, id = id, token = token, version = 1 }
+      end
+    end
+    by_slug = {}
+    for _, org in ipairs(orgs) do by_slug[org.slug] = org end
+    step = 0
+    next_org = 0
+    mutation = slurp(os.getenv("BENCH_MUTATION_FILE"))
+  else
+    wrk.body = slurp(os.getenv("BENCH_BODY_FILE"))
+    local expect = os.getenv("BENCH_EXPECT_FILE")
+    if expect and expect ~= "" then expected = slurp(expect) end
+  end
+end
+
+local function json_string(s)
+  return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\n', '\\n') .. '"'
+end
+
+function request()
+  if not mixed then
+    return wrk.request()
+  end
+  step = step + 1
+  if step % 10 == 0 and #orgs > 0 then
+    next_org = next_org % #orgs + 1
+    local org = orgs[next_org]
+    local body = '{"query":' .. json_string(mutation) .. ',"variables":{"input":{"id":"'
+      .. org.id .. '","version":' .. org.version .. ',"description":"Bijgewerkt in stap '
+      .. step .. '."}}}'
+    return wrk.format("POST", nil, { ["Authorization"] = "Bearer " .. org.token }, body)
+  end
+  return wrk.format("POST", nil, nil, reads[step % #reads + 1])
+end
+
+function response(status, headers, body)
+  if mixed then
+    local slug, version = body:match('"updateOrganization":{"organization":{"slug":"([^"]+)","version":(%d+)}')
+    if slug then
+      by_slug[slug].version = tonumber(version)
+      writes_ok = writes_ok + 1
+    elseif body:find('updateOrganization', 1, true) then
+      writes_failed = writes_failed + 1
+    elseif status ~= 200 or body:find('"errors"', 1, true) then
+      mismatches = mismatches + 1
+    end
+  elseif expected and body ~= expected then
+    mismatches = mismatches + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local m, ok, failed = 0, 0, 0
+  for _, t in ipairs(threads) do
+    m = m + (t:get("mismatches") or 0)
+    ok = ok + (t:get("writes_ok") or 0)
+    failed = failed + (t:get("writes_failed") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,'
+      .. '"max_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,'
+      .. '"mismatches":%d,"writes_ok":%d,"writes_failed":%d}\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50),
+    latency:percentile(90), latency:percentile(99), latency.max, e.connect, e.read, e.write,
+    e.status, e.timeout, m, ok, failed))
+end
