@@ -29,8 +29,15 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- An answer without its `extensions` (the cost report differs from request to request).
+function answer_data(body)
+  local cut = body:find(',"extensions":', 1, true)
+  if cut then return body:sub(1, cut - 1) end
+  return body:sub(1, -2)
+end
+
 function init(args)
-  wrk.method = "POST"
+  wrk.method = os.getenv("BENCH_METHOD") or "POST"
   wrk.headers["Content-Type"] = "application/json"
   mismatches = 0
   writes_ok = 0
@@ -61,6 +68,8 @@ function init(args)
     wrk.body = slurp(os.getenv("BENCH_BODY_FILE"))
     local expect = os.getenv("BENCH_EXPECT_FILE")
     if expect and expect ~= "" then expected = slurp(expect) end
+    -- For servers whose key order varies (before the fix): compare lengths only.
+    by_length = os.getenv("BENCH_COMPARE") == "length"
   end
 end
 
@@ -95,7 +104,9 @@ function response(status, headers, body)
     elseif status ~= 200 or body:find('"errors"', 1, true) then
       mismatches = mismatches + 1
     end
-  elseif expected and body ~= expected then
+  elseif expected and by_length and #answer_data(body) ~= #expected then
+    mismatches = mismatches + 1
+  elseif expected and not by_length and answer_data(body) ~= expected then
     mismatches = mismatches + 1
   end
 end

@@ -12,12 +12,15 @@ use tokio::net::TcpListener;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::db::changes::DataVersion;
 use crate::db::{self, StatementCounter};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{SchemaLimits, build_schemas};
+use crate::http::cache::ResponseCache;
 use crate::http::limits::Limits;
 use crate::http::{AppState, HttpLimits, router};
 use crate::metrics::Metrics;
+use axum::http::HeaderValue;
 
 /// A built server, bound and ready to run.
 pub struct App {
@@ -28,6 +31,7 @@ pub struct App {
     retention_days: u32,
     grace: Duration,
     ceiling: Option<axum::body::Bytes>,
+    data_version: DataVersion,
 }
 
 impl App {
@@ -62,7 +66,15 @@ impl App {
             directives: config.max_directives,
             introspection: config.introspection,
         };
+        let data_version = if db::is_postgres(&db) {
+            DataVersion::shared()
+        } else {
+            DataVersion::local()
+        };
         let state = AppState {
+            persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
+            token_checks: crate::auth::TokenChecks::new(data_version.clone()),
+            cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),
             schemas: build_schemas(db.clone(), &schema_limits, limits.clone()),
             db,
             batch_window: Duration::from_millis(config.batch_window_ms),
@@ -74,6 +86,11 @@ impl App {
                 max_body_bytes: config.max_body_bytes,
                 max_query_bytes: config.max_query_bytes,
                 request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
+                public_cache_control: match config.public_max_age_secs {
+                    0 => HeaderValue::from_static("public, no-cache"),
+                    secs => HeaderValue::from_str(&format!("public, max-age={secs}"))
+                        .map_err(AppError::internal)?,
+                },
                 trusted_proxy_header: config
                     .trusted_proxy_header
                     .clone()
@@ -87,6 +104,7 @@ impl App {
             None => None,
         };
         Ok(Self {
+            data_version,
             ceiling,
             listener,
             address,
@@ -126,6 +144,7 @@ impl App {
             db.clone(),
             self.retention_days,
         ));
+        let follow = tokio::spawn(db::changes::follow(db.clone(), self.data_version.clone()));
         tracing::info!(address = %self.address, "serving GraphQL at /graphql, GraphiQL at /");
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -147,6 +166,7 @@ impl App {
             () = deadline => tracing::warn!(grace_s = grace.as_secs(), "grace period over; closing the connections still open"),
         }
         retention.abort();
+        follow.abort();
         db.close().await.map_err(AppError::from)
     }
 }

@@ -252,6 +252,17 @@ pub struct Config {
     #[arg(long, env = "SEED_ON_EMPTY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_on_empty: bool,
 
+    /// Memory for the cache of anonymous answers, in MiB (0 turns it off). An answer is served
+    /// from it until committed data changes.
+    #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64, global = true)]
+    pub response_cache_mb: u64,
+
+    /// `max-age` of `Cache-Control: public` on anonymous GET answers, in seconds. With 0 (the
+    /// default) clients and proxies may store answers but must revalidate them (`ETag`,
+    /// `If-None-Match`, `304`) before each use.
+    #[arg(long, env = "PUBLIC_MAX_AGE_SECS", default_value_t = 0, global = true)]
+    pub public_max_age_secs: u64,
+
     /// For benchmarks only: serve this file's bytes at `GET /ceiling`, as the ceiling of what
     /// the HTTP stack can serve on this machine (the benchmark kit sets it; unset, no route).
     #[arg(long, env = "STATIC_CEILING_FILE", global = true)]
@@ -307,6 +318,9 @@ impl Config {
             slow_query_ms: 500,
             shutdown_grace_secs: 5,
             static_ceiling_file: None,
+            // Off, so that tests see the database's behaviour; the cache's own tests turn it on.
+            response_cache_mb: 0,
+            public_max_age_secs: 0,
         }
     }
 }

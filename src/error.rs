@@ -40,6 +40,8 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// Something failed on our side; details are in the server log under the request id.
     Internal,
+    /// A persisted query's hash is not known to this server: send the document with it.
+    PersistedQueryNotFound,
 }
 
 impl ErrorCode {
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::Internal => "INTERNAL",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
         }
     }
 }

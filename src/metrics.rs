@@ -23,6 +23,8 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     /// SQL statements slower than the slow-query threshold.
     pub slow_statements: IntCounter,
+    /// Anonymous queries answered from the response cache (`hit`) or computed (`miss`).
+    pub response_cache: IntCounterVec,
     statements_total: IntCounter,
     pool: IntGaugeVec,
 }
@@ -75,6 +77,17 @@ impl Metrics {
             )
             .expect("a valid metric definition"),
         );
+        let response_cache = register(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "graphql_response_cache_total",
+                    "Anonymous queries answered from the response cache (hit) or computed (miss)",
+                ),
+                &["outcome"],
+            )
+            .expect("a valid metric definition"),
+        );
         let slow_statements = register(
             &registry,
             IntCounter::new(
@@ -102,6 +115,7 @@ impl Metrics {
             latency,
             rate_limited,
             slow_statements,
+            response_cache,
             statements_total,
             pool,
         }

@@ -9,6 +9,7 @@ mod m20261123_000002_create_organization;
 mod m20261123_000003_create_partner;
 mod m20261123_000004_create_post;
 mod m20261123_000005_create_audit_and_change_feed;
+mod m20261124_000006_add_read_indexes;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_partner::Migration),
             Box::new(m20261123_000004_create_post::Migration),
             Box::new(m20261123_000005_create_audit_and_change_feed::Migration),
+            Box::new(m20261124_000006_add_read_indexes::Migration),
         ]
     }
 }

@@ -11,6 +11,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::db::changes::DataVersion;
 use crate::db::journal::Actor;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::graphql::node::{GlobalId, NodeType};
@@ -91,12 +95,39 @@ fn unauthenticated(reason: &str) -> AppError {
     }
 }
 
+/// How long a token check's outcome is kept at most, should data change behind the server's
+/// back (SQL run by hand), which no write of the API announces.
+const KEEP_CHECKS: Duration = Duration::from_secs(5);
+
+/// A token that passed its checks: at which data version, when, and its organization's row id.
+type Passed = (u64, Instant, Option<i32>);
+
+/// The outcome of a token's database checks (not revoked, its organization or partner still
+/// there), kept while committed data is unchanged: revoking a token or deleting its organization
+/// is a write, which moves the [`DataVersion`] on every replica, so a kept outcome is never stale.
+#[derive(Clone)]
+pub struct TokenChecks {
+    passed: Arc<quick_cache::sync::Cache<String, Passed>>,
+    version: DataVersion,
+}
+
+impl TokenChecks {
+    /// Keeps the outcomes of at most 10,000 tokens.
+    pub fn new(version: DataVersion) -> Self {
+        Self {
+            passed: Arc::new(quick_cache::sync::Cache::new(10_000)),
+            version,
+        }
+    }
+}
+
 /// Decodes the `Authorization` header (if any) into a viewer, checking the token against the
 /// database: a revoked `jti`, or an organization or partner that is gone, kills the token.
 pub async fn authenticate(
     header: Option<&str>,
     keys: &TokenKeys,
     db: &DatabaseConnection,
+    checks: &TokenChecks,
 ) -> AppResult<Viewer> {
     let Some(header) = header else {
         return Ok(Viewer::Anonymous);
@@ -118,6 +149,37 @@ pub async fn authenticate(
             }
         }
     })?;
+    let version = checks.version.now();
+    let kept = checks
+        .passed
+        .get(&claims.jti)
+        .filter(|(at, checked, _)| Some(*at) == version && checked.elapsed() < KEEP_CHECKS);
+    let organization_id = match kept {
+        Some((_, _, organization_id)) => organization_id,
+        None => {
+            let organization_id = check_in_database(db, &claims).await?;
+            if let Some(version) = version {
+                checks.passed.insert(
+                    claims.jti.clone(),
+                    (version, Instant::now(), organization_id),
+                );
+            }
+            organization_id
+        }
+    };
+    Ok(Viewer::Authenticated(Session {
+        role: claims.role,
+        sub: claims.sub.clone(),
+        organization_id,
+        expires_at: claims.expires_at(),
+        cost_budget: claims.cost_budget,
+        jti: claims.jti,
+    }))
+}
+
+/// The database's word on a validly signed token: not revoked, and its organization or partner
+/// still there. Returns the organization's row id for an organization token.
+async fn check_in_database(db: &DatabaseConnection, claims: &Claims) -> AppResult<Option<i32>> {
     if is_revoked(db, &claims.jti).await? {
         return Err(unauthenticated("it has been revoked"));
     }
@@ -144,14 +206,7 @@ pub async fn authenticate(
         }
         Role::Admin => None,
     };
-    Ok(Viewer::Authenticated(Session {
-        role: claims.role,
-        sub: claims.sub.clone(),
-        organization_id,
-        expires_at: claims.expires_at(),
-        cost_budget: claims.cost_budget,
-        jti: claims.jti,
-    }))
+    Ok(organization_id)
 }
 
 async fn is_revoked(db: &DatabaseConnection, jti: &str) -> AppResult<bool> {

@@ -76,6 +76,12 @@ pub fn visible_posts(viewer: &Viewer) -> Condition {
     }
 }
 
+/// True when `viewer` sees published posts only (anonymous callers and partners), so that lists
+/// of posts may be read from the copies of the publication time kept for published posts.
+pub fn sees_published_posts_only(viewer: &Viewer) -> bool {
+    !viewer.is_admin() && viewer.organization_id().is_none()
+}
+
 /// Whether a viewer may change a post: administrators, and an organization its own posts.
 pub fn require_edit_post(viewer: &Viewer, post_organization: Option<i32>) -> AppResult<()> {
     if viewer.is_admin()

@@ -70,8 +70,13 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) ->
         // Sequence numbers are handed out at insert but become visible at commit: serializing
         // journaled transactions makes them visible in order, so a partner reading the feed after
         // `seq` never misses a smaller one that commits later.
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(7401)")
-            .await?;
+        // The notification is delivered at commit (and not at all on rollback) to every
+        // replica's response cache (`db::changes`).
+        db.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock(7401), pg_notify('{}', '')",
+            crate::db::changes::CHANNEL
+        ))
+        .await?;
     }
     let now = chrono::Utc::now();
     audit_log::ActiveModel {

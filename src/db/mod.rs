@@ -1,6 +1,7 @@
 //! The database: connecting (pool, SQLite pragmas), migrating, seeding, and counting the SQL
 //! statements the server runs.
 
+pub mod changes;
 pub mod journal;
 pub mod page;
 pub mod seed;
@@ -66,10 +67,9 @@ pub async fn connect(
                 // FULL: a commit the API acknowledged survives a crash of the machine too.
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(busy_timeout)
-                // Reads come from memory-mapped pages and a larger page cache (64 MiB per
-                // connection at most) instead of read() calls into a 2 MiB cache.
-                .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-65536")
+                // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the hot
+                // indexes of a national directory stay in memory; the rest is the kernel's.
+                .pragma("cache_size", "-16384")
                 // As SQLite advises: each connection refreshes stale planner statistics when
                 // it closes, with a bounded amount of work.
                 .analysis_limit(1000)

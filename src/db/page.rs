@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -209,10 +209,15 @@ impl SortKey {
 
     /// Rows strictly beyond `cursor` in the direction `forward` (in list order), as a row-value
     /// comparison `(key, id) > (k, i)` that both databases turn into one index range.
-    fn beyond(&self, cursor: &Cursor, forward: bool) -> Condition {
+    fn beyond(
+        &self,
+        cursor: &Cursor,
+        forward: bool,
+        (key_expr, id_expr): (Expr, Expr),
+    ) -> Condition {
         let ascending = forward != self.descending;
         let key: Value = cursor.key.clone().into();
-        let row = Expr::tuple([self.expr(), self.id()]);
+        let row = Expr::tuple([key_expr, id_expr]);
         let at = Expr::tuple([Expr::val(key), Expr::val(cursor.id)]);
         Condition::all().add(if ascending { row.gt(at) } else { row.lt(at) })
     }
@@ -226,12 +231,17 @@ impl SortKey {
     }
 
     fn bounds(&self, page: &PageRequest) -> Condition {
+        self.bounds_on(page, (self.expr(), self.id()))
+    }
+
+    /// The page's cursor bounds on `columns`, the sort key and id or a copy of them.
+    fn bounds_on(&self, page: &PageRequest, columns: (Expr, Expr)) -> Condition {
         let mut cond = Condition::all();
         if let Some(after) = &page.after {
-            cond = cond.add(self.beyond(after, true));
+            cond = cond.add(self.beyond(after, true, columns.clone()));
         }
         if let Some(before) = &page.before {
-            cond = cond.add(self.beyond(before, false));
+            cond = cond.add(self.beyond(before, false, columns));
         }
         cond
     }
@@ -308,19 +318,25 @@ pub enum Link {
     Table(&'static str, &'static str, &'static str),
     /// The listed table's own id is the parent (a to-one relation seen from the child).
     SelfId,
+    /// A link table `(table, parent column, child column, key column)` that also carries a copy
+    /// of the sort key of the rows every caller may see (NULL for the others; database triggers
+    /// keep it), so that a page is read in order from its index `(parent, key, child)`.
+    Sorted(&'static str, &'static str, &'static str, &'static str),
 }
 
 impl Link {
     fn parent_expr(&self, table: &'static str) -> Expr {
         match *self {
             Link::Column(column) => Expr::col((Alias::new(table), Alias::new(column))),
-            Link::Table(link, parent, _) => Expr::col((Alias::new(link), Alias::new(parent))),
+            Link::Table(link, parent, _) | Link::Sorted(link, parent, _, _) => {
+                Expr::col((Alias::new(link), Alias::new(parent)))
+            }
             Link::SelfId => Expr::col((Alias::new(table), Alias::new("id"))),
         }
     }
 
     fn join(&self, table: &'static str, select: &mut SelectStatement) {
-        if let Link::Table(link, _, child) = *self {
+        if let Link::Table(link, _, child) | Link::Sorted(link, _, child, _) = *self {
             select.inner_join(
                 Alias::new(link),
                 Expr::col((Alias::new(link), Alias::new(child)))
@@ -338,16 +354,8 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
     ) -> AppResult<Page<M>> {
-        let mut select = Query::select();
-        select
-            .column((Alias::new(self.table), Asterisk))
-            .from(Alias::new(self.table))
-            .cond_where(self.filter.clone().add(self.sort.bounds(page)))
-            .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
-            .order_by_expr(self.sort.id(), self.sort.order(page.backward))
-            .limit(page.limit + 1);
         let rows = db
-            .query_all(&select)
+            .query_all(&self.page_select(page))
             .await?
             .iter()
             .map(|row| M::from_query_result(row, ""))
@@ -358,6 +366,22 @@ impl Listing {
             None
         };
         Ok(Page::from_overfetch(rows, page, total))
+    }
+
+    fn page_select(&self, page: &PageRequest) -> SelectStatement {
+        Query::select()
+            .column((Alias::new(self.table), Asterisk))
+            .from(Alias::new(self.table))
+            .cond_where(self.filter.clone().add(self.sort.bounds(page)))
+            .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
+            .order_by_expr(self.sort.id(), self.sort.order(page.backward))
+            .limit(page.limit + 1)
+            .to_owned()
+    }
+
+    /// The statement of [`Listing::page`] (tests check its plan).
+    pub fn page_statement(&self, backend: DbBackend, page: &PageRequest) -> Statement {
+        backend.build(&self.page_select(page))
     }
 
     /// The number of rows in the list.
@@ -396,7 +420,38 @@ impl Listing {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
-        let postgres = crate::db::is_postgres(db);
+        let select = self.pages_select(db.get_database_backend(), link, parents, page)?;
+        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
+        for row in db.query_all(&select).await? {
+            let parent: i32 = row.try_get("", PARENT)?;
+            grouped
+                .entry(parent)
+                .or_default()
+                .push(M::from_query_result(&row, "")?);
+        }
+        let mut totals = if with_total {
+            self.count_by_parent(db, link, parents).await?
+        } else {
+            HashMap::new()
+        };
+        Ok(parents
+            .iter()
+            .map(|id| {
+                let rows = grouped.remove(id).unwrap_or_default();
+                let total = with_total.then(|| totals.remove(id).unwrap_or(0));
+                (*id, Page::from_overfetch(rows, page, total))
+            })
+            .collect())
+    }
+
+    fn pages_select(
+        &self,
+        backend: DbBackend,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+    ) -> AppResult<SelectStatement> {
+        let postgres = backend == DbBackend::Postgres;
         let parent_ids = serde_json::to_string(parents).map_err(AppError::internal)?;
         let each = if postgres {
             Func::cust("jsonb_array_elements_text").arg(Expr::val(parent_ids).cast_as("jsonb"))
@@ -405,18 +460,25 @@ impl Listing {
         };
         let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
         let order = self.sort.order(page.backward);
+        let mut filter = self
+            .filter
+            .clone()
+            .add(link.parent_expr(self.table).eq(parent_id.clone()));
+        let (key, id) = match link {
+            Link::Sorted(table, _, child, key) => {
+                let key = Expr::col((Alias::new(table), Alias::new(key)));
+                filter = filter.add(key.clone().is_not_null());
+                (key, Expr::col((Alias::new(table), Alias::new(child))))
+            }
+            _ => (self.sort.expr(), self.sort.id()),
+        };
         let mut inner = Query::select();
         inner.from(Alias::new(self.table));
         link.join(self.table, &mut inner);
         inner
-            .cond_where(
-                self.filter
-                    .clone()
-                    .add(link.parent_expr(self.table).eq(parent_id.clone()))
-                    .add(self.sort.bounds(page)),
-            )
-            .order_by_expr(self.sort.expr(), order.clone())
-            .order_by_expr(self.sort.id(), order.clone())
+            .cond_where(filter.add(self.sort.bounds_on(page, (key.clone(), id.clone()))))
+            .order_by_expr(key, order.clone())
+            .order_by_expr(id, order.clone())
             .limit(page.limit + 1);
         let mut outer = Query::select();
         outer
@@ -439,27 +501,21 @@ impl Listing {
             .order_by(Alias::new(PARENT), Order::Asc)
             .order_by_expr(self.sort.expr(), order.clone())
             .order_by_expr(self.sort.id(), order);
-        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
-        for row in db.query_all(&outer).await? {
-            let parent: i32 = row.try_get("", PARENT)?;
-            grouped
-                .entry(parent)
-                .or_default()
-                .push(M::from_query_result(&row, "")?);
-        }
-        let mut totals = if with_total {
-            self.count_by_parent(db, link, parents).await?
-        } else {
-            HashMap::new()
-        };
-        Ok(parents
-            .iter()
-            .map(|id| {
-                let rows = grouped.remove(id).unwrap_or_default();
-                let total = with_total.then(|| totals.remove(id).unwrap_or(0));
-                (*id, Page::from_overfetch(rows, page, total))
-            })
-            .collect())
+        Ok(outer)
+    }
+
+    /// The statement of [`Listing::pages_by_parent`] (tests check its plan).
+    pub fn pages_statement(
+        &self,
+        backend: DbBackend,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+    ) -> Statement {
+        let select = self
+            .pages_select(backend, link, parents, page)
+            .unwrap_or_else(|_| Query::select());
+        backend.build(&select)
     }
 
     async fn count_by_parent(

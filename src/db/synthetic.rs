@@ -23,6 +23,9 @@ use crate::vocab::{
 pub enum Scale {
     /// 20 organizations, 400 posts: the size of today's network.
     Small,
+    /// 1,000 organizations, 20,000 posts: LARGE's shape at a tenth of its size (the tests of
+    /// the query plans use it).
+    Medium,
     /// 10,000 organizations, 200,000 posts: a national directory.
     Large,
 }
@@ -58,6 +61,15 @@ impl Scale {
                 tags: 20,
                 partners: 10,
                 posts: 400,
+            },
+            Scale::Medium => Sizes {
+                organizations: 1_000,
+                regions: 60,
+                target_groups: 20,
+                themes: 50,
+                tags: 100,
+                partners: 50,
+                posts: 20_000,
             },
             Scale::Large => Sizes {
                 organizations: 10_000,

@@ -187,7 +187,7 @@ impl Relation {
             ),
             ThemePosts => (
                 post::service::listing(viewer, &post::service::Filter::default()),
-                Link::Table("post_theme", "theme_id", "post_id"),
+                post_link(viewer, "post_theme", "theme_id"),
             ),
             TagOrganizations => (
                 organization::service::listing(Condition::all(), organization::service::BY_NAME),
@@ -195,7 +195,7 @@ impl Relation {
             ),
             TagPosts => (
                 post::service::listing(viewer, &post::service::Filter::default()),
-                Link::Table("post_tag", "tag_id", "post_id"),
+                post_link(viewer, "post_tag", "tag_id"),
             ),
             PostThemes => (
                 vocabulary::service::listing("theme"),
@@ -206,6 +206,16 @@ impl Relation {
                 Link::Table("post_tag", "post_id", "tag_id"),
             ),
         }
+    }
+}
+
+/// The posts under a theme or tag: read in order from the link's copy of the publication time
+/// when the viewer sees published posts only, else through the posts themselves.
+fn post_link(viewer: &Viewer, table: &'static str, parent: &'static str) -> Link {
+    if crate::auth::policy::sees_published_posts_only(viewer) {
+        Link::Sorted(table, parent, "post_id", "published_at")
+    } else {
+        Link::Table(table, parent, "post_id")
     }
 }
 

@@ -11,6 +11,7 @@ pub mod partner;
 pub mod payload;
 pub mod post;
 pub mod region;
+pub mod response_order;
 pub mod vocabulary;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};

@@ -29,8 +29,11 @@ use serde_json::{Value, json};
 use crate::auth::authenticate;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::loader::DbLoader;
+use crate::graphql::response_order::in_selection_order;
 use crate::http::AppState;
+use crate::http::cache::{self, Cached, Key};
 use crate::http::limits::ClientIp;
+use crate::http::persisted::Refusal;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -198,17 +201,51 @@ pub async fn get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) if !request.query.is_empty() => {
-            handle(state, peer, headers, media, request, true).await
-        }
-        _ => error(
+    match parse_query_string(query.as_deref().unwrap_or_default()) {
+        Ok(request) => handle(state, peer, headers, media, request, true).await,
+        Err(message) => error(
             StatusCode::BAD_REQUEST,
             media,
             ErrorCode::BadRequest,
-            "give the query in the `query` parameter (variables as JSON)",
+            message,
         ),
     }
+}
+
+/// Reads the parameters of a GET request: `query`, `operationName`, and `variables` and
+/// `extensions` as JSON.
+fn parse_query_string(input: &str) -> Result<Request, &'static str> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let usage = "give the query in the `query` parameter (variables and extensions as JSON)";
+    let params: Params = serde_urlencoded::from_str(input).map_err(|_| usage)?;
+    let mut request = Request::new(params.query);
+    if let Some(variables) = params.variables {
+        let variables: Value = serde_json::from_str(&variables)
+            .map_err(|_| "the `variables` parameter is not valid JSON")?;
+        if !variables.is_object() {
+            return Err("`variables` must be a JSON object");
+        }
+        request = request.variables(Variables::from_json(variables));
+    }
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(extensions) = params.extensions {
+        request.extensions = serde_json::from_str(&extensions)
+            .map_err(|_| "the `extensions` parameter is not a JSON object")?;
+    }
+    if request.query.is_empty() && !request.extensions.0.contains_key("persistedQuery") {
+        return Err(usage);
+    }
+    Ok(request)
 }
 
 /// Reads a POST body as one GraphQL request.
@@ -222,8 +259,17 @@ fn parse_body(bytes: &[u8]) -> Result<Request, &'static str> {
             _ => "the body must be a JSON object with a `query` string",
         });
     };
-    let Some(Value::String(query)) = object.remove("query") else {
-        return Err("the body must have a `query` string");
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        // A persisted query's hash may stand in for the document (see `persisted`).
+        None | Some(Value::Null)
+            if object
+                .get("extensions")
+                .is_some_and(|e| e.get("persistedQuery").is_some()) =>
+        {
+            String::new()
+        }
+        _ => return Err("the body must have a `query` string"),
     };
     let mut request = Request::new(query);
     match object.remove("variables") {
@@ -239,7 +285,11 @@ fn parse_body(bytes: &[u8]) -> Result<Request, &'static str> {
         Some(_) => return Err("`operationName` must be a string"),
     }
     match object.remove("extensions") {
-        None | Some(Value::Null | Value::Object(_)) => {}
+        None | Some(Value::Null) => {}
+        Some(extensions @ Value::Object(_)) => {
+            request.extensions = serde_json::from_value(extensions)
+                .map_err(|_| "`extensions` must be a JSON object")?;
+        }
         Some(_) => return Err("`extensions` must be a JSON object"),
     }
     Ok(request)
@@ -318,6 +368,27 @@ async fn handle(
     if let Err(err) = state.limits.check_ip(client.0) {
         return reject("ip", err);
     }
+    let mut request = request;
+    match state.persisted.resolve(&mut request) {
+        Ok(()) => {}
+        Err(Refusal::NotFound) => {
+            // Apollo's clients look for this message and code, then send the document.
+            return error(
+                StatusCode::OK,
+                media,
+                ErrorCode::PersistedQueryNotFound,
+                "PersistedQueryNotFound",
+            );
+        }
+        Err(Refusal::Invalid(message)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                media,
+                ErrorCode::BadRequest,
+                message,
+            );
+        }
+    }
     if request.query.len() > state.http.max_query_bytes {
         let message = format!(
             "the query is longer than {} bytes",
@@ -379,29 +450,72 @@ async fn handle(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
-    let viewer = match authenticate(authorization, &state.keys, &state.db).await {
-        Ok(viewer) => viewer,
-        Err(err) => {
-            state
-                .metrics
-                .requests
-                .with_label_values(&[op_type, "rejected"])
-                .inc();
-            return app_error(media, err);
-        }
-    };
+    let introspection = introspection_only(&document);
+    // Anonymous queries are the same for everyone: answer them from the cache when it holds a
+    // current answer.
+    let public = authorization.is_none() && op_type == "query" && !introspection;
+    let cache_key = public.then(|| Key {
+        query: request.query.clone(),
+        variables: serde_json::to_string(&request.variables).unwrap_or_default(),
+        operation: request.operation_name.clone(),
+        media: media.content_type(),
+    });
+    if let Some(key) = &cache_key
+        && let Some(hit) = state.cache.get(key)
+    {
+        state
+            .metrics
+            .response_cache
+            .with_label_values(&["hit"])
+            .inc();
+        let report = match state
+            .limits
+            .spend(&format!("ip:{}", client.0), None, hit.cost)
+        {
+            Ok(report) => report,
+            Err(err) => return reject("cost", err),
+        };
+        let extensions = serde_json::json!({ "cost": report }).to_string();
+        state
+            .metrics
+            .requests
+            .with_label_values(&[op_type, "ok"])
+            .inc();
+        state
+            .metrics
+            .latency
+            .with_label_values(&[op_type])
+            .observe(started.elapsed().as_secs_f64());
+        return public_response(media, &hit, Some(&extensions), via_get, &headers, &state);
+    }
+    // Read before running: an answer computed while a write commits is stored under the older
+    // version and is never served once the write is known.
+    let cache_version = cache_key.as_ref().and_then(|_| state.cache.version());
+    let viewer =
+        match authenticate(authorization, &state.keys, &state.db, &state.token_checks).await {
+            Ok(viewer) => viewer,
+            Err(err) => {
+                state
+                    .metrics
+                    .requests
+                    .with_label_values(&[op_type, "rejected"])
+                    .inc();
+                return app_error(media, err);
+            }
+        };
     if let Some(session) = viewer.session()
         && let Err(err) = state.limits.check_subject(&session.sub)
     {
         return reject("token", err);
     }
-    let schema = match (introspection_only(&document), &state.schemas.introspection) {
+    let schema = match (introspection, &state.schemas.introspection) {
         (true, Some(schema)) => schema,
         _ => &state.schemas.main,
     };
-    // The document is parsed once: async-graphql runs the one parsed here.
-    let mut request = request;
-    request.set_parsed_query(document);
+    // The document is parsed once: async-graphql runs the one parsed here (a copy stays to put
+    // the answer's keys in selection order).
+    let operation_name = request.operation_name.clone();
+    request.set_parsed_query(document.clone());
     let request = request
         .data(DbLoader::for_request(
             state.db.clone(),
@@ -412,6 +526,10 @@ async fn handle(
         .data(client)
         .data(state.limits.clone());
     let executed = tokio::time::timeout(state.http.request_timeout, schema.execute(request)).await;
+    if op_type == "mutation" {
+        // Whatever the outcome: a write may have committed before a later error.
+        state.cache.invalidate();
+    }
     let Ok(response) = executed else {
         // Dropping the execution rolls back any transaction it had open: nothing half-written.
         state
@@ -434,7 +552,8 @@ async fn handle(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return response;
     };
-    let response = finish(response);
+    let mut response = finish(response);
+    in_selection_order(&mut response.data, &document, operation_name.as_deref());
     let outcome = if response.errors.is_empty() {
         "ok"
     } else {
@@ -450,7 +569,60 @@ async fn handle(
         .latency
         .with_label_values(&[op_type])
         .observe(started.elapsed().as_secs_f64());
-    respond(media, response, &state)
+    if public {
+        state
+            .metrics
+            .response_cache
+            .with_label_values(&["miss"])
+            .inc();
+    }
+    let cache = cache_key.map(|key| (key, cache_version));
+    respond(media, response, &state, cache, via_get, &headers)
+}
+
+/// An anonymous answer from the cache (or just stored in it), with its `ETag`; a GET whose
+/// `If-None-Match` names it gets `304 Not Modified`.
+fn public_response(
+    media: Media,
+    entry: &Cached,
+    extensions: Option<&str>,
+    via_get: bool,
+    request: &HeaderMap,
+    state: &AppState,
+) -> Response {
+    let not_modified = via_get
+        && request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| {
+                tags.split(',').map(str::trim).any(|tag| {
+                    tag == "*" || tag.trim_start_matches("W/").as_bytes() == entry.etag.as_bytes()
+                })
+            });
+    let mut http = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, cache::body(&entry.data, extensions)).into_response()
+    };
+    let headers = http.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    headers.insert(header::ETAG, entry.etag.clone());
+    if via_get {
+        headers.insert(
+            header::CACHE_CONTROL,
+            state.http.public_cache_control.clone(),
+        );
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Authorization"),
+        );
+    } else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    http
 }
 
 /// Gives every error a code: errors async-graphql raised itself (validation, limits) have none.
@@ -494,7 +666,14 @@ fn code_of(err: &async_graphql::ServerError) -> Option<String> {
     }
 }
 
-fn respond(media: Media, response: async_graphql::Response, state: &AppState) -> Response {
+fn respond(
+    media: Media,
+    response: async_graphql::Response,
+    state: &AppState,
+    cache: Option<(Key, Option<u64>)>,
+    via_get: bool,
+    request: &HeaderMap,
+) -> Response {
     let codes: Vec<String> = response.errors.iter().filter_map(code_of).collect();
     let all =
         |wanted: &[&str]| !codes.is_empty() && codes.iter().all(|c| wanted.contains(&c.as_str()));
@@ -529,6 +708,42 @@ fn respond(media: Media, response: async_graphql::Response, state: &AppState) ->
     } else {
         (StatusCode::OK, None)
     };
+    if let Some((key, version)) = cache
+        && status == StatusCode::OK
+        && response.errors.is_empty()
+        && let Ok(data) = serde_json::to_vec(&response.data)
+    {
+        let cost = response
+            .extensions
+            .get("cost")
+            .and_then(|cost| match cost {
+                async_graphql::Value::Object(cost) => cost.get("requestedQueryCost"),
+                _ => None,
+            })
+            .and_then(|n| match n {
+                async_graphql::Value::Number(n) => n.as_u64(),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let extensions = (!response.extensions.is_empty())
+            .then(|| serde_json::to_string(&response.extensions).ok())
+            .flatten();
+        // A public answer gets its entity tag even when it cannot be stored right now.
+        let entry = state.cache.put(
+            key,
+            version,
+            data.into(),
+            u32::try_from(cost).unwrap_or(u32::MAX),
+        );
+        return public_response(
+            media,
+            &entry,
+            extensions.as_deref(),
+            via_get,
+            request,
+            state,
+        );
+    }
     let body = serde_json::to_string(&response).unwrap_or_else(|_| {
         r#"{"errors":[{"message":"Internal error.","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
     });

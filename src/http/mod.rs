@@ -1,8 +1,10 @@
 //! The HTTP surface: the axum router and its layers (CORS, request ids, tracing), GraphiQL at
 //! `/`, the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz` and `/metrics`.
 
+pub mod cache;
 pub mod graphql;
 pub mod limits;
+pub mod persisted;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -38,6 +41,8 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// Header with the client address set by a trusted proxy.
     pub trusted_proxy_header: Option<String>,
+    /// `Cache-Control` of anonymous GET answers.
+    pub public_cache_control: HeaderValue,
 }
 
 /// What every handler shares.
@@ -59,6 +64,12 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Request limits.
     pub http: Arc<HttpLimits>,
+    /// The cache of anonymous answers.
+    pub cache: cache::ResponseCache,
+    /// The outcomes of token checks, while data is unchanged.
+    pub token_checks: crate::auth::TokenChecks,
+    /// The documents of persisted queries, by hash.
+    pub persisted: persisted::PersistedQueries,
 }
 
 /// The CORS policy: the configured origins (or any) may read responses; never credentials.
@@ -102,6 +113,9 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state)
+        // gzip for clients that ask for it (`Accept-Encoding`): a directory page shrinks about
+        // tenfold.
+        .layer(CompressionLayer::new().gzip(true))
         .layer(cors(cors_origins))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

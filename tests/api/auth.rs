@@ -182,10 +182,29 @@ async fn dead_subjects_kill_tokens(app: TestApp) {
         org.data("{ viewer { role } }", json!({})).await["viewer"]["role"],
         "ORGANIZATION"
     );
-    app.sql(
-        "UPDATE organization SET deleted_at = '2030-01-01 00:00:00+00:00' WHERE slug = 'mediant'",
-    )
-    .await;
+    let id = app
+        .id_of(
+            network_directory::graphql::node::NodeType::Organization,
+            "organization",
+            "mediant",
+        )
+        .await;
+    let version = app
+        .anon()
+        .data("{ organization(slug: \"mediant\") { version } }", json!({}))
+        .await["organization"]["version"]
+        .clone();
+    let deleted = app
+        .as_admin()
+        .data(
+            "mutation($input: DeleteInput!) { deleteOrganization(input: $input) { deletedId } }",
+            json!({ "input": { "id": id, "version": version } }),
+        )
+        .await;
+    assert!(
+        deleted["deleteOrganization"]["deletedId"].is_string(),
+        "{deleted}"
+    );
     let (status, _) = org.request("{ viewer { role } }", json!({})).await;
     assert_eq!(status, 401);
     // A partner token for a partner that does not exist is dead.

@@ -7,12 +7,14 @@ mod common;
 
 mod auth;
 mod authorization;
+mod cache;
 mod faults;
 mod hostile;
 mod keys;
 mod limits;
 mod nplus1;
 mod pagination;
+mod plans;
 mod privacy;
 mod protection;
 mod read;

@@ -309,6 +309,27 @@ fn with_database(server: &str, name: &str) -> String {
     }
 }
 
+/// The URL of a fresh, empty PostgreSQL database (not even migrated), or `None` when
+/// PostgreSQL is not available (a failure under `REQUIRE_POSTGRES=1`).
+pub async fn empty_postgres_database() -> Option<String> {
+    // Through the template's set-up, which checks availability and REQUIRE_POSTGRES.
+    postgres_test_database().await?;
+    let (server, template) = TEMPLATE.get()?.as_ref()?;
+    let name = format!(
+        "{template}_empty_{}",
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = Database::connect(server.as_str())
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create an empty database");
+    admin.close().await.expect("close");
+    Some(with_database(server, &name))
+}
+
 /// The URL of a fresh PostgreSQL database copied from the migrated, seeded template.
 async fn postgres_test_database() -> Option<String> {
     let template = TEMPLATE.get_or_init(|| {

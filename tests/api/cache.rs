@@ -1,0 +1,268 @@
+//! The cache of anonymous answers: served from memory until a write commits (on this replica or,
+//! on PostgreSQL, on another one), never for callers with a token, with the cost still spent and
+//! reported, and with `ETag`/`If-None-Match` revalidation on GET. Also: the keys of an answer
+//! come in the order of the selection set, so that equal answers are equal bytes.
+
+use network_directory::config::Config;
+use network_directory::graphql::node::NodeType;
+use serde_json::{Value, json};
+
+use crate::common::TestApp;
+
+fn cached(config: &mut Config) {
+    config.response_cache_mb = 16;
+}
+
+macro_rules! with_the_cache {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$test(crate::common::TestApp::sqlite_with(super::cached).await).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(app) = crate::common::TestApp::postgres_with(super::cached).await {
+                        super::$test(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+with_the_cache!(
+    anonymous_answers_are_cached_until_a_write,
+    answers_with_a_token_are_never_cached,
+    get_answers_revalidate_with_an_entity_tag,
+    keys_come_in_selection_order,
+);
+
+const ORGANIZATION: &str = "query($slug: String!) { organization(slug: $slug) { name version regions { nodes { slug } } } }";
+
+const RENAME: &str = "mutation($input: UpdateOrganizationInput!) {
+  updateOrganization(input: $input) { organization { name } userErrors { message } }
+}";
+
+async fn rename(app: &TestApp, slug: &str, version: &Value, name: &str) {
+    let id = app
+        .id_of(NodeType::Organization, "organization", slug)
+        .await;
+    let data = app
+        .as_admin()
+        .data(
+            RENAME,
+            json!({ "input": { "id": id, "version": version, "name": name } }),
+        )
+        .await;
+    assert_eq!(data["updateOrganization"]["organization"]["name"], name);
+}
+
+async fn anonymous_answers_are_cached_until_a_write(app: TestApp) {
+    let vars = json!({ "slug": "ggz-friesland" });
+    let first = app.anon().query(ORGANIZATION, vars.clone()).await;
+    let before = app.statements.get();
+    let second = app.anon().query(ORGANIZATION, vars.clone()).await;
+    assert_eq!(
+        app.statements.get(),
+        before,
+        "the second answer came from the cache"
+    );
+    assert_eq!(first["data"], second["data"]);
+    // The cost is spent and reported as without the cache.
+    assert_eq!(
+        first["extensions"]["cost"]["requestedQueryCost"],
+        second["extensions"]["cost"]["requestedQueryCost"]
+    );
+    assert!(second["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"].is_u64());
+
+    rename(
+        &app,
+        "ggz-friesland",
+        &first["data"]["organization"]["version"],
+        "GGZ Friesland (nieuw)",
+    )
+    .await;
+    let after = app.anon().data(ORGANIZATION, vars).await;
+    assert_eq!(after["organization"]["name"], "GGZ Friesland (nieuw)");
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("graphql_response_cache_total{outcome=\"hit\"} 1"),
+        "{metrics}"
+    );
+}
+
+async fn answers_with_a_token_are_never_cached(app: TestApp) {
+    let vars = json!({ "slug": "ggz-friesland" });
+    let partner = app.as_partner();
+    partner.data(ORGANIZATION, vars.clone()).await;
+    let before = app.statements.get();
+    partner.data(ORGANIZATION, vars).await;
+    assert!(
+        app.statements.get() > before,
+        "a token's answer is computed"
+    );
+}
+
+async fn get_answers_revalidate_with_an_entity_tag(app: TestApp) {
+    let url = format!(
+        "{}/graphql?query={}",
+        app.base,
+        "%7B%20organization(slug%3A%20%22ggz-friesland%22)%20%7B%20name%20version%20%7D%20%7D"
+    );
+    let client = reqwest::Client::new();
+    let first = client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "public, no-cache");
+    assert_eq!(first.headers()["vary"], "Accept, Authorization");
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(tag.starts_with('"') && tag.len() == 34, "{tag}");
+    let body: Value = first.json().await.unwrap();
+
+    let again = client
+        .get(&url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(again.text().await.unwrap(), "");
+
+    let other = client
+        .get(&url)
+        .header("if-none-match", "\"0123\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+
+    rename(
+        &app,
+        "ggz-friesland",
+        &body["data"]["organization"]["version"],
+        "GGZ Friesland 2",
+    )
+    .await;
+    let changed = client
+        .get(&url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "the data changed");
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+
+    // A caller with a token gets no shared-cache headers.
+    let private = client
+        .get(&url)
+        .bearer_auth(app.token(
+            network_directory::auth::Role::Partner,
+            "trimbos-instituut",
+            None,
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.headers()["cache-control"], "no-store");
+    assert!(private.headers().get("etag").is_none());
+}
+
+async fn keys_come_in_selection_order(app: TestApp) {
+    let query = "{ organizations(first: 20) { nodes { themes { nodes { slug } } name \
+                 regions { nodes { slug } } slug posts(first: 2) { nodes { title } } id } } }";
+    let order = [
+        "{\"themes\":",
+        ",\"name\":",
+        ",\"regions\":",
+        ",\"slug\":",
+        ",\"posts\":",
+        ",\"id\":",
+    ];
+    // A computed and a cached answer, and one with a token (never cached); the raw text,
+    // since serde_json's map would sort the keys.
+    for token in [
+        None,
+        None,
+        Some(app.token(network_directory::auth::Role::Admin, "steunpunt", None)),
+    ] {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/graphql", app.base))
+            .json(&json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let text = request.send().await.unwrap().text().await.unwrap();
+        let count: usize =
+            serde_json::from_str::<Value>(&text).unwrap()["data"]["organizations"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len();
+        assert!(count > 0);
+        let objects: Vec<&str> = text.split("{\"themes\":").skip(1).collect();
+        assert_eq!(
+            objects.len(),
+            count,
+            "every object starts with `themes`: {text}"
+        );
+        for object in objects {
+            let object = format!("{{\"themes\":{object}");
+            let mut at = 0;
+            for key in order {
+                let found = object[at..]
+                    .find(key)
+                    .unwrap_or_else(|| panic!("{key} not after position {at} in {object}"));
+                at += found + key.len();
+            }
+        }
+    }
+}
+
+/// Two replicas on one PostgreSQL: a write on one is seen by the other's cache at once
+/// (`LISTEN`/`NOTIFY`), not after an expiry.
+#[tokio::test]
+async fn a_write_on_one_replica_reaches_the_cache_of_another() {
+    let Some(writer) = TestApp::postgres_with(cached).await else {
+        return;
+    };
+    let reader = TestApp::on_database(writer.database_url.clone(), cached).await;
+    let vars = json!({ "slug": "ggz-friesland" });
+    let first = reader.anon().data(ORGANIZATION, vars.clone()).await;
+    // The reader caches once it listens for changes (at start, within moments).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let before = reader.statements.get();
+        reader.anon().data(ORGANIZATION, vars.clone()).await;
+        if reader.statements.get() == before {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never caches"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    rename(
+        &writer,
+        "ggz-friesland",
+        &first["organization"]["version"],
+        "GGZ Friesland (elders gewijzigd)",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let now = reader.anon().data(ORGANIZATION, vars.clone()).await;
+        if now["organization"]["name"] == "GGZ Friesland (elders gewijzigd)" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader still answers {now} a second after the write"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,222 @@
+//! Rows touched per page: on a directory shaped like the LARGE benchmark set (a long tail of busy
+//! organizations and themes), the page statements read along indexes and touch about as many
+//! rows as the page holds, whatever the table size. PostgreSQL is asked with `EXPLAIN ANALYZE`
+//! (rows actually read by every scan); SQLite with `EXPLAIN QUERY PLAN` (no full scan of a large
+//! table, the expected index for each page, no sort inside a page).
+
+use network_directory::auth::Viewer;
+use network_directory::db::page::{Link, PageArgs, PageRequest};
+use network_directory::db::synthetic::{Scale, load};
+use network_directory::graphql::{organization, post, vocabulary};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use serde_json::Value;
+
+use crate::common::TestApp;
+
+fn unseeded(config: &mut network_directory::config::Config) {
+    config.seed_on_empty = false;
+}
+
+#[tokio::test]
+async fn pages_read_along_indexes_on_sqlite() {
+    pages_read_along_indexes(TestApp::sqlite_with(unseeded).await).await;
+}
+
+#[tokio::test]
+async fn pages_read_along_indexes_on_postgres() {
+    if let Some(url) = crate::common::empty_postgres_database().await {
+        pages_read_along_indexes(TestApp::on_database(url, unseeded).await).await;
+    }
+}
+
+/// One page statement to check: what it is, the statement, the index SQLite must use, and the
+/// most rows PostgreSQL may read for it.
+struct Case {
+    name: &'static str,
+    statement: Statement,
+    sqlite_index: &'static str,
+    max_rows: f64,
+}
+
+fn page(first: i32, after: Option<String>, order: &str) -> PageRequest {
+    PageRequest::parse(
+        PageArgs {
+            first: Some(first),
+            after,
+            ..Default::default()
+        },
+        order,
+    )
+    .expect("a valid page")
+}
+
+async fn pages_read_along_indexes(app: TestApp) {
+    load(&app.db, Scale::Medium).await.expect("loaded");
+    let backend = app.db.get_database_backend();
+    let anonymous = Viewer::Anonymous;
+    let posts = post::service::listing(&anonymous, &post::service::Filter::default());
+    let by_name = organization::service::listing(
+        sea_orm::sea_query::Condition::all(),
+        organization::service::BY_NAME,
+    );
+    // The fifty busiest organizations, and the busiest theme.
+    let parents: Vec<i32> = (1..=50).collect();
+    let newest = page(3, None, post::service::NEWEST.name);
+    let twenty = page(20, None, post::service::NEWEST.name);
+    // A cursor deep into the directory: the 500th organization by name.
+    let deep = app
+        .anon()
+        .data(
+            "{ organizations(first: 100) { pageInfo { endCursor } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let mut cursor = deep["organizations"]["pageInfo"]["endCursor"]
+        .as_str()
+        .map(str::to_owned);
+    for _ in 0..4 {
+        let next = app
+            .anon()
+            .data(
+                "query($after: String) { organizations(first: 100, after: $after) { pageInfo { endCursor } } }",
+                serde_json::json!({ "after": cursor }),
+            )
+            .await;
+        cursor = next["organizations"]["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    let cases = [
+        Case {
+            name: "the 3 latest posts of 50 organizations",
+            statement: posts.pages_statement(
+                backend,
+                Link::Column("organization_id"),
+                &parents,
+                &newest,
+            ),
+            sqlite_index: "idx_post_organization_published",
+            max_rows: 50.0 * 4.0 * 2.0 + 60.0,
+        },
+        Case {
+            name: "the 20 latest posts of the busiest theme",
+            statement: posts.pages_statement(
+                backend,
+                Link::Sorted("post_theme", "theme_id", "post_id", "published_at"),
+                &[1],
+                &twenty,
+            ),
+            sqlite_index: "idx_post_theme_published",
+            max_rows: 21.0 * 2.0 + 10.0,
+        },
+        Case {
+            name: "the themes of 50 organizations",
+            statement: vocabulary::service::listing("theme").pages_statement(
+                backend,
+                Link::Table("organization_theme", "organization_id", "theme_id"),
+                &parents,
+                &page(20, None, "name"),
+            ),
+            sqlite_index: "organization_theme",
+            max_rows: 50.0 * 5.0 * 2.0 + 60.0,
+        },
+        Case {
+            name: "50 organizations after the 500th",
+            statement: by_name.page_statement(backend, &page(50, cursor, "name")),
+            sqlite_index: "idx_organization_sort_name",
+            max_rows: 51.0 * 2.0,
+        },
+    ];
+    for case in cases {
+        check(&app, backend, case).await;
+    }
+}
+
+async fn check(app: &TestApp, backend: DbBackend, case: Case) {
+    match backend {
+        DbBackend::Postgres => {
+            let explain = Statement::from_sql_and_values(
+                backend,
+                format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", case.statement.sql),
+                case.statement
+                    .values
+                    .clone()
+                    .map(|v| v.0)
+                    .unwrap_or_default(),
+            );
+            // The plan a reused prepared statement gets (generic: it cannot look at the bound
+            // organization or theme), which is the one that matters for the busiest ones.
+            let txn = app.db.begin().await.unwrap();
+            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
+                .await
+                .unwrap();
+            let row = txn.query_one_raw(explain).await.unwrap().unwrap();
+            txn.rollback().await.unwrap();
+            let plan: Value = row.try_get_by_index(0).unwrap();
+            let mut rows = 0.0;
+            let mut seq_scans = Vec::new();
+            walk(&plan[0]["Plan"], &mut rows, &mut seq_scans);
+            assert!(
+                seq_scans.is_empty(),
+                "{}: sequential scans of {seq_scans:?}: {plan:#}",
+                case.name
+            );
+            assert!(
+                rows <= case.max_rows,
+                "{}: {rows} rows read, more than {}: {plan:#}",
+                case.name,
+                case.max_rows
+            );
+        }
+        _ => {
+            let explain = Statement::from_sql_and_values(
+                backend,
+                format!("EXPLAIN QUERY PLAN {}", case.statement.sql),
+                case.statement
+                    .values
+                    .clone()
+                    .map(|v| v.0)
+                    .unwrap_or_default(),
+            );
+            let rows = app.db.query_all_raw(explain).await.unwrap();
+            let details: Vec<String> = rows
+                .iter()
+                .map(|row| row.try_get::<String>("", "detail").unwrap())
+                .collect();
+            for big in ["post", "post_theme", "organization"] {
+                assert!(
+                    !details.iter().any(|d| d == &format!("SCAN {big}")
+                        || d.starts_with(&format!("SCAN {big} ")) && !d.contains("USING")),
+                    "{}: a full scan of {big}: {details:#?}",
+                    case.name
+                );
+            }
+            assert!(
+                details.iter().any(|d| d.contains(case.sqlite_index)),
+                "{}: {} is not used: {details:#?}",
+                case.name,
+                case.sqlite_index
+            );
+        }
+    }
+}
+
+/// Adds up the rows every scan node read (rows × loops), and lists sequential scans of tables.
+/// The vocabularies (themes, tags, target groups, regions) stay small by nature: the planner may
+/// read one whole; every other table must be read along an index, and its rows count.
+fn walk(node: &Value, rows: &mut f64, seq_scans: &mut Vec<String>) {
+    let kind = node["Node Type"].as_str().unwrap_or_default();
+    let relation = node["Relation Name"].as_str().unwrap_or_default();
+    let small = ["theme", "tag", "target_group", "region"].contains(&relation);
+    if kind.contains("Scan") && !small {
+        let loops = node["Actual Loops"].as_f64().unwrap_or(1.0);
+        *rows += node["Actual Rows"].as_f64().unwrap_or(0.0) * loops;
+        *rows += node["Rows Removed by Filter"].as_f64().unwrap_or(0.0) * loops;
+        if kind == "Seq Scan" {
+            seq_scans.push(relation.to_owned());
+        }
+    }
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        walk(child, rows, seq_scans);
+    }
+}
