@@ -88,7 +88,9 @@ function request()
     local body = '{"query":' .. json_string(mutation) .. ',"variables":{"input":{"id":"'
       .. org.id .. '","version":' .. org.version .. ',"description":"Bijgewerkt in stap '
       .. step .. '."}}}'
-    return wrk.format("POST", nil, { ["Authorization"] = "Bearer " .. org.token }, body)
+    -- wrk.format takes these headers instead of wrk.headers: name them all.
+    local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. org.token }
+    return wrk.format("POST", nil, headers, body)
   end
   return wrk.format("POST", nil, nil, reads[step % #reads + 1])
 end

@@ -266,3 +266,102 @@ async fn a_write_on_one_replica_reaches_the_cache_of_another() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Automatic persisted queries: a hash instead of the document, as Apollo's clients send it.
+#[tokio::test]
+async fn persisted_queries_keep_get_urls_short() {
+    use sha2::Digest;
+    let app = TestApp::sqlite_with(cached).await;
+    let query = "{ organization(slug: \"ggz-friesland\") { name } }";
+    let hash: String = sha2::Sha256::digest(query.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } }).to_string();
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", app.base);
+    let by_hash = || {
+        client
+            .get(&url)
+            .query(&[("extensions", extensions.as_str())])
+            .send()
+    };
+
+    // Unknown hash: the client is told to send the document.
+    let unknown: Value = by_hash().await.unwrap().json().await.unwrap();
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert!(unknown.get("data").is_none());
+
+    // The document with its hash is checked, run and kept.
+    let registered: Value = client
+        .post(&url)
+        .json(&json!({ "query": query, "extensions": serde_json::from_str::<Value>(&extensions).unwrap() }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registered["data"]["organization"]["name"], "GGZ Friesland");
+
+    // From now on the hash alone will do, over GET (cacheable) and POST.
+    let answer = by_hash().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.headers().contains_key("etag"));
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["data"]["organization"]["name"], "GGZ Friesland");
+    let posted: Value = client
+        .post(&url)
+        .json(&json!({ "extensions": serde_json::from_str::<Value>(&extensions).unwrap() }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["data"]["organization"]["name"], "GGZ Friesland");
+
+    // A hash that is not the document's, or another protocol version, is refused.
+    for bad in [
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } }),
+        json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }),
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": "not hex" } }),
+    ] {
+        let refused = client
+            .post(&url)
+            .json(&json!({ "query": query, "extensions": bad }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{bad}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+}
+
+/// GET runs the operation named by `operationName`, and refuses a name that is not there.
+#[tokio::test]
+async fn get_runs_the_named_operation() {
+    let app = TestApp::sqlite().await;
+    let document = "query A { organization(slug: \"ggz-friesland\") { name } } \
+                    query B { organization(slug: \"arkin\") { name } }";
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", app.base);
+    let run = |name: &'static str| {
+        client
+            .get(&url)
+            .query(&[("query", document), ("operationName", name)])
+            .send()
+    };
+    let b: Value = run("B").await.unwrap().json().await.unwrap();
+    assert_eq!(b["data"]["organization"]["name"], "Arkin");
+    let a: Value = run("A").await.unwrap().json().await.unwrap();
+    assert_eq!(a["data"]["organization"]["name"], "GGZ Friesland");
+    let wrong: Value = run("C").await.unwrap().json().await.unwrap();
+    assert!(wrong.get("data").is_none_or(Value::is_null), "{wrong}");
+    assert!(wrong["errors"][0]["message"].is_string(), "{wrong}");
+}
