@@ -50,13 +50,13 @@ function init(args)
   if writes and writes ~= "" then
     mixed = true
     reads = lines(os.getenv("BENCH_READS_FILE"))
-    -- Each line: slug <TAB> global id <TAB> token. Thread i takes every n-th organization.
+    -- Each line: slug <TAB> global id <TAB> token <TAB> current version. Thread i takes every n-th organization.
     orgs = {}
     local n = tonumber(os.getenv("BENCH_THREADS") or "2")
     for i, line in ipairs(lines(writes)) do
       if (i - 1) % n == index then
-        local slug, id, token = line:match("^(%S+)\t(%S+)\t(%S+)$")
-        orgs[#orgs + 1] = { slug = slug, id = id, token = token, version = 1 }
+        local slug, id, token, version = line:match("^(%S+)\t(%S+)\t(%S+)\t(%d+)$")
+        orgs[#orgs + 1] = { slug = slug, id = id, token = token, version = tonumber(version) }
       end
     end
     by_slug = {}

@@ -494,8 +494,17 @@ impl Listing {
                 Expr::cust("TRUE"),
             );
         } else {
+            // `CROSS JOIN` is SQLite's way to fix the join order: the parents first, then the
+            // rows of each. Left to itself, SQLite may loop over a small table (the themes) and
+            // run the subquery for every theme and parent.
             inner.column((Alias::new(self.table), Alias::new("id")));
-            outer.inner_join(Alias::new(self.table), self.sort.id().in_subquery(inner));
+            outer
+                .join(
+                    JoinType::CrossJoin,
+                    Alias::new(self.table),
+                    Condition::all(),
+                )
+                .and_where(self.sort.id().in_subquery(inner));
         }
         outer
             .order_by(Alias::new(PARENT), Order::Asc)

@@ -8,7 +8,8 @@
 //! quick_cache's S3-FIFO policy. Each entry carries a strong `ETag` (a hash of its `data`), so GET
 //! clients and proxies can revalidate with `If-None-Match` and get `304 Not Modified`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -59,12 +60,35 @@ impl Weighter<Key, Arc<Cached>> for ByBytes {
     }
 }
 
+/// The answers being computed now, each with a lock its computing request holds.
+type InFlight = Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>;
+
 /// The cache, shared by all requests of a server.
 #[derive(Clone)]
 pub struct ResponseCache {
     entries: Option<Arc<Cache<Key, Arc<Cached>, ByBytes>>>,
     version: DataVersion,
+    computing: InFlight,
 }
+
+/// Held by the request that computes an answer; the others asking for it wait until it is
+/// dropped (after the answer is stored), then read it from the cache.
+pub struct Computing {
+    key: Key,
+    computing: InFlight,
+    _lock: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Computing {
+    fn drop(&mut self) {
+        if let Ok(mut computing) = self.computing.lock() {
+            computing.remove(&self.key);
+        }
+    }
+}
+
+/// The longest a request waits for another to compute the same answer.
+const WAIT_FOR_OTHERS: Duration = Duration::from_secs(5);
 
 impl ResponseCache {
     /// A cache of at most `bytes` bytes (none when 0).
@@ -74,7 +98,41 @@ impl ResponseCache {
             let estimated = (bytes / 16_384).clamp(64, 100_000) as usize;
             Arc::new(Cache::with_weighter(estimated, bytes, ByBytes))
         });
-        Self { entries, version }
+        Self {
+            entries,
+            version,
+            computing: Arc::default(),
+        }
+    }
+
+    /// For an answer that is not in the cache: when another request is computing it, waits
+    /// for that one and returns its answer; otherwise returns the guard under which this
+    /// request computes it (`None` when nothing may be stored, or the other one stored nothing).
+    pub async fn compute(&self, key: &Key) -> Result<Arc<Cached>, Option<Computing>> {
+        self.version().ok_or(None)?;
+        let (lock, guard) = {
+            let Ok(mut computing) = self.computing.lock() else {
+                return Err(None);
+            };
+            match computing.get(key) {
+                Some(lock) => (lock.clone(), None),
+                None => {
+                    let lock = Arc::new(tokio::sync::Mutex::new(()));
+                    let guard = lock.clone().try_lock_owned().ok();
+                    computing.insert(key.clone(), lock.clone());
+                    (lock, guard)
+                }
+            }
+        };
+        if let Some(guard) = guard {
+            return Err(Some(Computing {
+                key: key.clone(),
+                computing: self.computing.clone(),
+                _lock: guard,
+            }));
+        }
+        let _ = tokio::time::timeout(WAIT_FOR_OTHERS, lock.lock()).await;
+        self.get(key).ok_or(None)
     }
 
     /// The data version to store a new answer under, or `None` when nothing may be stored.

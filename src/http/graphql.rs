@@ -401,6 +401,56 @@ async fn handle(
             &message,
         );
     }
+    // Anonymous queries are the same for everyone: answer them from the cache when it holds a
+    // current answer, before even parsing (only queries that ran without errors are stored).
+    let public = !headers.contains_key(header::AUTHORIZATION);
+    let cache_key = public.then(|| Key {
+        query: request.query.clone(),
+        variables: serde_json::to_string(&request.variables).unwrap_or_default(),
+        operation: request.operation_name.clone(),
+        media: media.content_type(),
+    });
+    // While another request computes the same answer, wait for it instead of computing it again
+    // (a burst after a write costs the database one computation, not one per client).
+    let mut _computing = None;
+    if let Some(key) = &cache_key {
+        let hit = match state.cache.get(key) {
+            Some(hit) => Some(hit),
+            None => match state.cache.compute(key).await {
+                Ok(hit) => Some(hit),
+                Err(guard) => {
+                    _computing = guard;
+                    None
+                }
+            },
+        };
+        if let Some(hit) = hit {
+            state
+                .metrics
+                .response_cache
+                .with_label_values(&["hit"])
+                .inc();
+            let report = match state
+                .limits
+                .spend(&format!("ip:{}", client.0), None, hit.cost)
+            {
+                Ok(report) => report,
+                Err(err) => return reject("cost", err),
+            };
+            let extensions = serde_json::json!({ "cost": report }).to_string();
+            state
+                .metrics
+                .requests
+                .with_label_values(&["query", "ok"])
+                .inc();
+            state
+                .metrics
+                .latency
+                .with_label_values(&["query"])
+                .observe(started.elapsed().as_secs_f64());
+            return public_response(media, &hit, Some(&extensions), via_get, &headers, &state);
+        }
+    }
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         Err(err) => {
@@ -451,43 +501,8 @@ async fn handle(
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
     let introspection = introspection_only(&document);
-    // Anonymous queries are the same for everyone: answer them from the cache when it holds a
-    // current answer.
-    let public = authorization.is_none() && op_type == "query" && !introspection;
-    let cache_key = public.then(|| Key {
-        query: request.query.clone(),
-        variables: serde_json::to_string(&request.variables).unwrap_or_default(),
-        operation: request.operation_name.clone(),
-        media: media.content_type(),
-    });
-    if let Some(key) = &cache_key
-        && let Some(hit) = state.cache.get(key)
-    {
-        state
-            .metrics
-            .response_cache
-            .with_label_values(&["hit"])
-            .inc();
-        let report = match state
-            .limits
-            .spend(&format!("ip:{}", client.0), None, hit.cost)
-        {
-            Ok(report) => report,
-            Err(err) => return reject("cost", err),
-        };
-        let extensions = serde_json::json!({ "cost": report }).to_string();
-        state
-            .metrics
-            .requests
-            .with_label_values(&[op_type, "ok"])
-            .inc();
-        state
-            .metrics
-            .latency
-            .with_label_values(&[op_type])
-            .observe(started.elapsed().as_secs_f64());
-        return public_response(media, &hit, Some(&extensions), via_get, &headers, &state);
-    }
+    let public = public && op_type == "query" && !introspection;
+    let cache_key = cache_key.filter(|_| public);
     // Read before running: an answer computed while a write commits is stored under the older
     // version and is never served once the write is known.
     let cache_version = cache_key.as_ref().and_then(|_| state.cache.version());
@@ -525,7 +540,11 @@ async fn handle(
         .data(viewer)
         .data(client)
         .data(state.limits.clone());
-    let executed = tokio::time::timeout(state.http.request_timeout, schema.execute(request)).await;
+    // Unconstrained: tokio's cooperative budget would otherwise make a large page yield in the
+    // middle of registering its DataLoader keys, and under load the rest would miss the batch
+    // window and cost statements of their own. The request still yields whenever it waits.
+    let execution = tokio::task::unconstrained(schema.execute(request));
+    let executed = tokio::time::timeout(state.http.request_timeout, execution).await;
     if op_type == "mutation" {
         // Whatever the outcome: a write may have committed before a later error.
         state.cache.invalidate();

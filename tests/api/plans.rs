@@ -183,6 +183,14 @@ async fn check(app: &TestApp, backend: DbBackend, case: Case) {
                 .iter()
                 .map(|row| row.try_get::<String>("", "detail").unwrap())
                 .collect();
+            // Pages under many parents loop over the parents first.
+            if case.sqlite_index != "idx_organization_sort_name" {
+                assert!(
+                    details[0].starts_with("SCAN page_parents"),
+                    "{}: the parents are not the outer loop: {details:#?}",
+                    case.name
+                );
+            }
             for big in ["post", "post_theme", "organization"] {
                 assert!(
                     !details.iter().any(|d| d == &format!("SCAN {big}")
