@@ -67,9 +67,10 @@ pub async fn connect(
                 // FULL: a commit the API acknowledged survives a crash of the machine too.
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(busy_timeout)
-                // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the hot
-                // indexes of a national directory stay in memory; the rest is the kernel's.
-                .pragma("cache_size", "-16384")
+                // A page cache of 8 MiB per connection (SQLite's default is 2 MiB): the hot
+                // indexes of a national directory stay in memory; the rest is the kernel's
+                // page cache, which does not count against the process.
+                .pragma("cache_size", "-8192")
                 // As SQLite advises: each connection refreshes stale planner statistics when
                 // it closes, with a bounded amount of work.
                 .analysis_limit(1000)
