@@ -145,6 +145,14 @@ impl App {
             self.retention_days,
         ));
         let follow = tokio::spawn(db::changes::follow(db.clone(), self.data_version.clone()));
+        let limits = self.state.limits.clone();
+        let prune = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.prune();
+            }
+        });
         tracing::info!(address = %self.address, "serving GraphQL at /graphql, GraphiQL at /");
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -167,6 +175,7 @@ impl App {
         }
         retention.abort();
         follow.abort();
+        prune.abort();
         db.close().await.map_err(AppError::from)
     }
 }

@@ -221,7 +221,8 @@ pub struct Config {
     pub max_pending_posts: u64,
 
     /// Query cost per minute per caller (token subject, or IP address without a token); a token
-    /// may carry its own `cost_budget` claim. Reported in `extensions.cost`.
+    /// may carry its own `cost_budget` claim. Reported in `extensions.cost`. 0: no budget
+    /// (benchmarks).
     #[arg(
         long,
         env = "COST_BUDGET_PER_MINUTE",

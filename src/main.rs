@@ -76,8 +76,29 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             sub,
             ttl,
         } => {
+            // A token must match a server's database and secret: find them, never create them
+            // (run elsewhere, this used to make a new empty database and a new secret).
+            let url = config.database_url();
+            if let Some(path) = db::sqlite_file(url.expose())
+                && !path.exists()
+            {
+                return Err(AppError::bad_input(format!(
+                    "no database at {}: run this where the server keeps its data (DATA_DIR, now {}) or set DATABASE_URL",
+                    path.display(),
+                    config.data_dir.display()
+                )));
+            }
+            let secret = config.data_dir.join("jwt-secret");
+            if config.jwt_algorithm == network_directory::config::JwtAlgorithm::Hs256
+                && config.jwt_secret.is_none()
+                && !secret.exists()
+            {
+                return Err(AppError::bad_input(format!(
+                    "no token secret: set JWT_SECRET as the server has it, or run this where the server keeps its data ({} is not there)",
+                    secret.display()
+                )));
+            }
             let (conn, _) = db::connect(&config, None).await?;
-            db::migrate(&conn).await?;
             let keys = TokenKeys::from_config(&config)?;
             let token = issue_token(&conn, &keys, role, org, sub, ttl).await?;
             let mut out = std::io::stdout().lock();

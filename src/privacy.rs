@@ -96,5 +96,6 @@ pub async fn purge(
         .to_owned();
     report.emails_deleted = txn.execute(&update).await?.rows_affected();
     txn.commit().await?;
+    crate::db::checkpoint(db).await?;
     Ok(report)
 }

@@ -14,9 +14,16 @@ use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::vocab::PostStatus;
 
-/// The error for a caller who may not do something.
-pub fn forbidden(what: &str) -> AppError {
-    AppError::forbidden(format!("you may not {what}"))
+/// The error for a caller who may not do something: `UNAUTHENTICATED` (log in first) when the
+/// caller sent no token, `FORBIDDEN` when a known caller is not allowed.
+pub fn refuse(viewer: &Viewer, what: &str) -> AppError {
+    match viewer {
+        Viewer::Anonymous => AppError::Client {
+            code: crate::error::ErrorCode::Unauthenticated,
+            message: format!("log in to {what}: send a bearer token"),
+        },
+        Viewer::Authenticated(_) => AppError::forbidden(format!("you may not {what}")),
+    }
 }
 
 /// Only administrators.
@@ -24,7 +31,7 @@ pub fn require_admin(viewer: &Viewer, what: &str) -> AppResult<()> {
     if viewer.is_admin() {
         Ok(())
     } else {
-        Err(forbidden(what))
+        Err(refuse(viewer, what))
     }
 }
 
@@ -33,7 +40,7 @@ pub fn require_edit_organization(viewer: &Viewer, organization_id: i32) -> AppRe
     if viewer.is_admin() || viewer.organization_id() == Some(organization_id) {
         Ok(())
     } else {
-        Err(forbidden("change this organization"))
+        Err(refuse(viewer, "change this organization"))
     }
 }
 
@@ -82,6 +89,20 @@ pub fn sees_published_posts_only(viewer: &Viewer) -> bool {
     !viewer.is_admin() && viewer.organization_id().is_none()
 }
 
+/// Whether `viewer` may see a post at all, by the same rule as [`visible_posts`]: a post it may
+/// not see is answered as if it did not exist (`NOT_FOUND`, never `FORBIDDEN`, which would tell
+/// another organization that a pending post is there).
+pub fn can_see_post(
+    viewer: &Viewer,
+    status: PostStatus,
+    published: bool,
+    organization_id: Option<i32>,
+) -> bool {
+    viewer.is_admin()
+        || (status == PostStatus::Published && published)
+        || (organization_id.is_some() && viewer.organization_id() == organization_id)
+}
+
 /// Whether a viewer may change a post: administrators, and an organization its own posts.
 pub fn require_edit_post(viewer: &Viewer, post_organization: Option<i32>) -> AppResult<()> {
     if viewer.is_admin()
@@ -89,6 +110,6 @@ pub fn require_edit_post(viewer: &Viewer, post_organization: Option<i32>) -> App
     {
         Ok(())
     } else {
-        Err(forbidden("change this post"))
+        Err(refuse(viewer, "change this post"))
     }
 }

@@ -42,12 +42,10 @@ pub async fn connect(
     let url = config.database_url();
     let url = url.expose();
     if url.starts_with("sqlite:") && config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir).map_err(|err| {
-            AppError::internal(format!(
-                "cannot create {}: {err}",
-                config.data_dir.display()
-            ))
-        })?;
+        private_dir(&config.data_dir)?;
+    }
+    if let Some(path) = sqlite_file(url) {
+        private_file(&path)?;
     }
     // Statements must give up before the request does, so a request never outlives its timeout
     // holding a connection.
@@ -71,6 +69,9 @@ pub async fn connect(
                 // indexes of a national directory stay in memory; the rest is the kernel's
                 // page cache, which does not count against the process.
                 .pragma("cache_size", "-8192")
+                // Deleted content (erased names, purged contributions) is overwritten with
+                // zeros, not left in free pages.
+                .pragma("secure_delete", "ON")
                 // As SQLite advises: each connection refreshes stale planner statistics when
                 // it closes, with a bounded amount of work.
                 .analysis_limit(1000)
@@ -96,6 +97,67 @@ pub async fn connect(
         }
     });
     Ok((db, counter))
+}
+
+/// Creates `dir` (and its parents) readable by the owner only (0700), since it holds the
+/// database and the token secret.
+fn private_dir(dir: &std::path::Path) -> AppResult<()> {
+    let cannot =
+        |err: std::io::Error| AppError::internal(format!("cannot create {}: {err}", dir.display()));
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(cannot)?;
+        }
+    }
+    Ok(())
+}
+
+/// The file of a `sqlite://PATH?…` URL (none for an in-memory database or PostgreSQL).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:") && !url.contains("mode=memory"))
+        .then(|| path.into())
+}
+
+/// Creates the SQLite file readable by the owner only (0600) before SQLite does (SQLite gives
+/// its `-wal` and `-shm` files the same mode); an existing file is left as it is.
+fn private_file(path: &std::path::Path) -> AppResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(AppError::internal(format!(
+            "cannot create {}: {err}",
+            path.display()
+        ))),
+    }
+}
+
+/// On SQLite, moves everything in the write-ahead log into the database file and empties the
+/// log, so that erased data no longer lingers in it (with `secure_delete`, freed space in the
+/// file is zeroed). Nothing to do on PostgreSQL.
+pub async fn checkpoint(db: &impl ConnectionTrait) -> AppResult<()> {
+    if !is_postgres(db) {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
 }
 
 /// Applies pending migrations.

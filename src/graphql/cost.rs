@@ -12,21 +12,54 @@ use crate::auth::Viewer;
 use crate::http::limits::{ClientIp, CostReport, Limits};
 
 /// Makes a [`CostBudget`] per request.
-pub struct CostBudgetFactory(pub Arc<Limits>);
+pub struct CostBudgetFactory {
+    /// The rate limits and budgets.
+    pub limits: Arc<Limits>,
+    /// The deepest nesting allowed.
+    pub max_depth: usize,
+    /// The highest cost allowed.
+    pub max_cost: usize,
+}
 
 impl ExtensionFactory for CostBudgetFactory {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(CostBudget {
-            limits: self.0.clone(),
+            limits: self.limits.clone(),
+            max_depth: self.max_depth,
+            max_cost: self.max_cost,
             report: Mutex::new(None),
         })
     }
 }
 
-/// Spends a request's cost and reports it.
+/// Checks a request's depth and cost against the limits (saying which limit and by how much,
+/// where async-graphql's own limits say only "too complex"), spends its cost and reports it.
 pub struct CostBudget {
     limits: Arc<Limits>,
+    max_depth: usize,
+    max_cost: usize,
     report: Mutex<Option<CostReport>>,
+}
+
+/// `61200` → `61,200`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn too_complex(message: String) -> Vec<ServerError> {
+    let err = crate::error::AppError::Client {
+        code: crate::error::ErrorCode::QueryTooComplex,
+        message,
+    };
+    vec![async_graphql::Error::from(err).into_server_error(Pos::default())]
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -46,6 +79,20 @@ impl Extension for CostBudget {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
+        if result.depth > self.max_depth {
+            return Err(too_complex(format!(
+                "the query's depth {} is over the limit of {}",
+                result.depth, self.max_depth
+            )));
+        }
+        if result.complexity > self.max_cost {
+            return Err(too_complex(format!(
+                "the query's cost {} is over the limit of {} (a connection costs its page size \
+                 times what it selects: ask for smaller pages or fewer fields)",
+                thousands(result.complexity),
+                thousands(self.max_cost)
+            )));
+        }
         let viewer = ctx.data_opt::<Viewer>();
         let (caller, budget) = match viewer.and_then(Viewer::session) {
             Some(session) => (format!("token:{}", session.sub), session.cost_budget),
@@ -71,5 +118,16 @@ impl Extension for CostBudget {
                 async_graphql::Error::from(err).into_server_error(Pos::default()),
             ]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(61_200), "61,200");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
     }
 }

@@ -92,10 +92,13 @@ pub fn build_schemas(
 ) -> Schemas {
     let mut main = builder()
         .data(db.clone())
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)
-        .extension(cost::CostBudgetFactory(costs));
+        // Depth and cost are checked by the cost extension, which says by how much.
+        .extension(cost::CostBudgetFactory {
+            limits: costs,
+            max_depth: limits.depth,
+            max_cost: limits.complexity,
+        });
     if !limits.introspection {
         main = main.disable_introspection().disable_suggestions();
     }

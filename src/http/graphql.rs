@@ -181,7 +181,14 @@ pub async fn post(
         }
     };
     match parse_body(&bytes) {
-        Ok(request) => handle(state, peer, headers, media, request, false).await,
+        Ok(request) => {
+            let id = crate::http::request_id(&headers);
+            crate::telemetry::with_request_id(
+                id,
+                handle(state, peer, headers, media, request, false),
+            )
+            .await
+        }
         Err(message) => error(
             StatusCode::BAD_REQUEST,
             media,
@@ -202,7 +209,15 @@ pub async fn get(
         return not_acceptable();
     };
     match parse_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) => handle(state, peer, headers, media, request, true).await,
+        Ok(request) => {
+            // Errors, the audit log and the logs of the request quote its id.
+            let id = crate::http::request_id(&headers);
+            crate::telemetry::with_request_id(
+                id,
+                handle(state, peer, headers, media, request, true),
+            )
+            .await
+        }
         Err(message) => error(
             StatusCode::BAD_REQUEST,
             media,
@@ -330,6 +345,47 @@ fn introspection_only(document: &ExecutableDocument) -> bool {
     }
 }
 
+/// True when a variable's value holds a string with U+0000.
+fn holds_nul(value: &async_graphql::Value) -> bool {
+    match value {
+        async_graphql::Value::String(text) => text.contains('\0'),
+        async_graphql::Value::List(items) => items.iter().any(holds_nul),
+        async_graphql::Value::Object(fields) => {
+            fields.iter().any(|(k, v)| k.contains('\0') || holds_nul(v))
+        }
+        _ => false,
+    }
+}
+
+/// True when an operation selects `__schema` or `__type` at its root.
+fn asks_for_introspection(document: &ExecutableDocument) -> bool {
+    fn meta(
+        set: &async_graphql::parser::types::SelectionSet,
+        document: &ExecutableDocument,
+        depth: usize,
+    ) -> bool {
+        depth < 16
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => {
+                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                }
+                Selection::InlineFragment(inline) => {
+                    meta(&inline.node.selection_set.node, document, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| meta(&f.node.selection_set.node, document, depth + 1)),
+            })
+    }
+    match &document.operations {
+        DocumentOperations::Single(op) => meta(&op.node.selection_set.node, document, 0),
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .any(|op| meta(&op.node.selection_set.node, document, 0)),
+    }
+}
+
 /// A short parse error: the position only, never the input.
 fn parse_error_message(err: &async_graphql::parser::Error) -> String {
     match err.positions().next() {
@@ -451,6 +507,24 @@ async fn handle(
             return public_response(media, &hit, Some(&extensions), via_get, &headers, &state);
         }
     }
+    // PostgreSQL cannot store U+0000 in text and SQLite would: refuse it the same way on both,
+    // before anything runs (in a literal of the document or in a variable).
+    if request.query.contains('\0')
+        || request.query.contains("\\u0000")
+        || request.variables.iter().any(|(_, value)| holds_nul(value))
+    {
+        let status = if media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return error(
+            status,
+            media,
+            ErrorCode::BadUserInput,
+            "text may not contain the NUL character (U+0000)",
+        );
+    }
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         Err(err) => {
@@ -501,6 +575,19 @@ async fn handle(
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
     let introspection = introspection_only(&document);
+    if state.schemas.introspection.is_none() && asks_for_introspection(&document) {
+        let status = if media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return error(
+            status,
+            media,
+            ErrorCode::GraphqlValidationFailed,
+            "introspection (`__schema`, `__type`) is turned off on this server",
+        );
+    }
     let public = public && op_type == "query" && !introspection;
     let cache_key = cache_key.filter(|_| public);
     // Read before running: an answer computed while a write commits is stored under the older

@@ -83,6 +83,34 @@ impl Limits {
         }
     }
 
+    /// Forgets the callers whose limits have fully recovered (their state is the same as a
+    /// newcomer's), so that memory does not grow with every address and token subject ever seen.
+    /// Runs every minute.
+    pub fn prune(&self) {
+        self.per_ip.retain_recent();
+        self.per_ip.shrink_to_fit();
+        self.per_subject.retain_recent();
+        self.per_subject.shrink_to_fit();
+        self.submissions.retain_recent();
+        self.submissions.shrink_to_fit();
+        if let Ok(costs) = self.costs.lock() {
+            for limiter in costs.values() {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        }
+    }
+
+    /// The callers the limiters remember now (addresses, subjects, contributors, budgets).
+    pub fn tracked(&self) -> usize {
+        let costs = self
+            .costs
+            .lock()
+            .map(|costs| costs.values().map(|l| l.len()).sum())
+            .unwrap_or(0);
+        self.per_ip.len() + self.per_subject.len() + self.submissions.len() + costs
+    }
+
     /// Counts a request from `ip`.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), AppError> {
         self.per_ip.check_key(&ip).map_err(|not_until| {
@@ -123,7 +151,18 @@ impl Limits {
         budget: Option<u32>,
         cost: u32,
     ) -> Result<CostReport, AppError> {
-        let budget = budget.unwrap_or(self.default_budget).max(1);
+        let budget = budget.unwrap_or(self.default_budget);
+        if budget == 0 {
+            // No budget (COST_BUDGET_PER_MINUTE=0): nothing is spent, nothing is refused.
+            return Ok(CostReport {
+                requested_query_cost: cost,
+                throttle_status: ThrottleStatus {
+                    maximum_available: u32::MAX,
+                    currently_available: u32::MAX,
+                    restore_rate: 0.0,
+                },
+            });
+        }
         let limiter = {
             let mut costs = self
                 .costs

@@ -316,8 +316,14 @@ async fn every_mutation_for_every_caller(app: TestApp) {
                     "{mutation} by {who:?} wrote nothing"
                 );
             } else {
+                // Without a token: log in first; with one: not allowed.
+                let refusal = if token.is_none() {
+                    "UNAUTHENTICATED"
+                } else {
+                    "FORBIDDEN"
+                };
                 assert_eq!(
-                    body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                    body["errors"][0]["extensions"]["code"], refusal,
                     "{mutation} by {who:?}: {body}"
                 );
                 assert_eq!(body["data"], Value::Null, "{mutation} by {who:?}");

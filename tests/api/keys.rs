@@ -245,3 +245,28 @@ async fn rs256_keys_from_pem_files() {
     config.jwt_algorithm = JwtAlgorithm::EdDsa;
     assert!(TokenKeys::from_config(&config).is_err());
 }
+
+/// Run where there is no database or secret, `token` creates nothing: it says what it looked
+/// for and fails.
+#[test]
+fn the_token_command_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_network-directory"))
+        .args(["token", "--role", "admin"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("JWT_SECRET")
+        .env_remove("DATA_DIR")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no token");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no database at"), "{said}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}

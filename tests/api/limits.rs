@@ -185,14 +185,17 @@ async fn introspection_can_be_switched_off() {
             json!({}),
         )
         .await;
+    // An error that says so (not `null`, not "nested too deep").
+    assert!(response.get("data").is_none(), "{response}");
     assert_eq!(
-        response["data"]["__schema"],
-        serde_json::Value::Null,
-        "{response}"
+        response["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
     );
-    assert_eq!(
-        response["data"]["__type"],
-        serde_json::Value::Null,
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("introspection (`__schema`, `__type`) is turned off"),
         "{response}"
     );
     let typo = app

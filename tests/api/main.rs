@@ -8,6 +8,7 @@ mod common;
 mod auth;
 mod authorization;
 mod cache;
+mod defects;
 mod faults;
 mod hostile;
 mod keys;

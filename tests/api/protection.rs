@@ -92,6 +92,12 @@ async fn limits_refuse_what_is_too_much(app: TestApp) {
         (400, "QUERY_TOO_COMPLEX"),
         "{body}"
     );
+    // The message says which limit and by how much.
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["errors"][0]["message"],
+        "the query's depth 13 is over the limit of 12",
+        "{body}"
+    );
     assert!(
         headers["content-type"]
             .to_str()
@@ -266,7 +272,17 @@ async fn the_directory_page_fits_and_nesting_does_not(app: TestApp) {
     eprintln!("the directory page costs {cost}");
     let nested = r#"{ organizations(first: 100) { nodes { posts(first: 100) { nodes { organization {
         posts(first: 100) { nodes { title } } } } } } } }"#;
-    assert_eq!(app.error_code(nested, json!({})).await, "QUERY_TOO_COMPLEX");
+    let refused = app.query(nested, json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the query's cost ")
+            && message.contains(" is over the limit of 50,000"),
+        "{message}"
+    );
     let aliases = (0..200)
         .map(|i| format!("a{i}: organizations(first: 100) {{ nodes {{ slug name }} }}"))
         .collect::<Vec<_>>()

@@ -455,14 +455,17 @@ async fn contributions_wait_for_moderation(app: TestApp) {
         visible["post"],
         json!({ "title": "Wat voor mij telt", "authorName": "Jan", "authorRole": "CLIENT" })
     );
-    // Anonymous callers never read the e-mail address.
+    // Anonymous callers never read the e-mail address: they are told to log in.
     let response = app
         .query(
             r#"query($id: ID!) { post(id: $id) { authorEmail } }"#,
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(response["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
 }
 
 async fn admins_curate_the_directory(app: TestApp) {

@@ -179,7 +179,7 @@ impl AccessQuery {
         #[graphql(desc = "Return entries older than this cursor.")] after: Option<String>,
     ) -> AppResult<AuditLogPage> {
         if !policy::can_read_audit_log(viewer(ctx)) {
-            return Err(policy::forbidden("read the audit log"));
+            return Err(policy::refuse(viewer(ctx), "read the audit log"));
         }
         let first = first.unwrap_or(20);
         if !(0..=MAX_PAGE_SIZE).contains(&first) {

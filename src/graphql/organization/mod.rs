@@ -238,13 +238,12 @@ impl Organization {
 
 impl Organization {
     fn contacts(&self, ctx: &Context<'_>) -> AppResult<()> {
-        if crate::auth::policy::can_read_organization_contacts(
-            crate::graphql::viewer(ctx),
-            self.0.id,
-        ) {
+        let viewer = crate::graphql::viewer(ctx);
+        if crate::auth::policy::can_read_organization_contacts(viewer, self.0.id) {
             Ok(())
         } else {
-            Err(crate::auth::policy::forbidden(
+            Err(crate::auth::policy::refuse(
+                viewer,
                 "read contact details (partner-only)",
             ))
         }

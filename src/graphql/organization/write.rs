@@ -418,7 +418,8 @@ pub async fn update(
     if !viewer.is_admin()
         && (changes.slug.is_some() || changes.status.is_some() || !changes.joined_on.is_undefined())
     {
-        return Err(policy::forbidden(
+        return Err(policy::refuse(
+            viewer,
             "change the slug, status or joining date; ask the support point",
         ));
     }

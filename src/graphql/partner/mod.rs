@@ -108,10 +108,12 @@ impl Partner {
 
 impl Partner {
     fn contacts(&self, ctx: &Context<'_>) -> AppResult<()> {
-        if crate::auth::policy::can_read_partner_contacts(crate::graphql::viewer(ctx)) {
+        let viewer = crate::graphql::viewer(ctx);
+        if crate::auth::policy::can_read_partner_contacts(viewer) {
             Ok(())
         } else {
-            Err(crate::auth::policy::forbidden(
+            Err(crate::auth::policy::refuse(
+                viewer,
                 "read contact details (partner-only)",
             ))
         }

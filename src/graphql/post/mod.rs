@@ -57,10 +57,12 @@ impl Post {
 
     /// The author's e-mail address, for moderation (administrators only).
     async fn author_email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        if crate::auth::policy::can_read_author_email(crate::graphql::viewer(ctx)) {
+        let viewer = crate::graphql::viewer(ctx);
+        if crate::auth::policy::can_read_author_email(viewer) {
             Ok(self.0.author_email.as_deref())
         } else {
-            Err(crate::auth::policy::forbidden(
+            Err(crate::auth::policy::refuse(
+                viewer,
                 "read authors' e-mail addresses",
             ))
         }

@@ -223,11 +223,14 @@ pub async fn submit(
         (Some(id), Some(Role::Organization)) => {
             let id = GlobalId::parse_as(id, NodeType::Organization)?;
             if viewer.organization_id() != Some(id) {
-                return Err(policy::forbidden("post on behalf of another organization"));
+                return Err(policy::refuse(
+                    viewer,
+                    "post on behalf of another organization",
+                ));
             }
             Some(id)
         }
-        (Some(_), _) => return Err(policy::forbidden("post on behalf of an organization")),
+        (Some(_), _) => return Err(policy::refuse(viewer, "post on behalf of an organization")),
     };
     let publishes = matches!(viewer.role(), Some(Role::Admin | Role::Organization));
     let changes = submission.changes;
@@ -340,6 +343,14 @@ pub async fn update(
     changes: Changes,
 ) -> AppResult<Outcome<post::Model>> {
     let before = load(db, id).await?;
+    if !policy::can_see_post(
+        viewer,
+        before.status,
+        before.published_at.is_some(),
+        before.organization_id,
+    ) {
+        return Err(AppError::not_found("post"));
+    }
     policy::require_edit_post(viewer, before.organization_id)?;
     check_version(&before, version)?;
     let mut checks = Checks::default();
@@ -458,6 +469,7 @@ pub async fn erase_author(
     }
     scrub_audit(&txn, &erased).await?;
     txn.commit().await?;
+    crate::db::checkpoint(db).await?;
     Ok(erased.len() as u64)
 }
 
