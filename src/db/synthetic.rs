@@ -415,6 +415,13 @@ impl<'a, C: ConnectionTrait> Bulk<'a, C> {
         }
     }
 
+    /// A bulk insert into a mutable table: the bookkeeping columns, then `columns`.
+    fn mutable(db: &'a C, table: &'static str, columns: &[&'static str]) -> Self {
+        let mut all = MUTABLE.to_vec();
+        all.extend_from_slice(columns);
+        Self::new(db, table, &all)
+    }
+
     async fn push(&mut self, row: Vec<Value>) -> AppResult<()> {
         self.rows.push(row);
         // SQLite allows 32,766 bound values per statement; PostgreSQL 65,535.
@@ -469,6 +476,9 @@ async fn insert_pairs(
     }
     bulk.finish().await
 }
+
+/// The bookkeeping columns every mutable row starts with, filled by [`bookkeeping`].
+const MUTABLE: [&str; 4] = ["id", "created_at", "updated_at", "version"];
 
 fn bookkeeping(id: usize) -> Vec<Value> {
     vec![
@@ -539,20 +549,10 @@ pub async fn load(db: &DatabaseConnection, scale: Scale) -> AppResult<LoadReport
     let mut rows = 0;
 
     // Regions: the provinces, then finer regions under them.
-    let mut regions = Bulk::new(
+    let mut regions = Bulk::mutable(
         &txn,
         "region",
-        &[
-            "id",
-            "created_at",
-            "updated_at",
-            "version",
-            "slug",
-            "name",
-            "sort_name",
-            "kind",
-            "parent_id",
-        ],
+        &["slug", "name", "sort_name", "kind", "parent_id"],
     );
     for i in 0..sizes.regions {
         let (name, kind, parent) = if i < PROVINCES.len() {
@@ -588,20 +588,7 @@ pub async fn load(db: &DatabaseConnection, scale: Scale) -> AppResult<LoadReport
         ("theme", sizes.themes),
         ("tag", sizes.tags),
     ] {
-        let mut terms = Bulk::new(
-            &txn,
-            table,
-            &[
-                "id",
-                "created_at",
-                "updated_at",
-                "version",
-                "slug",
-                "name",
-                "sort_name",
-                "description",
-            ],
-        );
+        let mut terms = Bulk::mutable(&txn, table, &["slug", "name", "sort_name", "description"]);
         for i in 0..count {
             let names: &[&str] = match table {
                 "target_group" => &TARGET_GROUPS,
@@ -626,14 +613,10 @@ pub async fn load(db: &DatabaseConnection, scale: Scale) -> AppResult<LoadReport
     }
 
     // Organizations and their links.
-    let mut organizations = Bulk::new(
+    let mut organizations = Bulk::mutable(
         &txn,
         "organization",
         &[
-            "id",
-            "created_at",
-            "updated_at",
-            "version",
             "slug",
             "name",
             "sort_name",
@@ -732,14 +715,10 @@ pub async fn load(db: &DatabaseConnection, scale: Scale) -> AppResult<LoadReport
 
     // Partners.
     let kinds: Vec<PartnerKind> = PartnerKind::iter().collect();
-    let mut partners = Bulk::new(
+    let mut partners = Bulk::mutable(
         &txn,
         "partner",
         &[
-            "id",
-            "created_at",
-            "updated_at",
-            "version",
             "slug",
             "name",
             "sort_name",
@@ -781,14 +760,10 @@ pub async fn load(db: &DatabaseConnection, scale: Scale) -> AppResult<LoadReport
     // Posts: a long tail of busy organizations and themes, spread over ten years.
     let post_kinds: Vec<PostKind> = PostKind::iter().collect();
     let roles: Vec<AuthorRole> = AuthorRole::iter().collect();
-    let mut posts = Bulk::new(
+    let mut posts = Bulk::mutable(
         &txn,
         "post",
         &[
-            "id",
-            "created_at",
-            "updated_at",
-            "version",
             "slug",
             "kind",
             "title",

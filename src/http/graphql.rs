@@ -181,14 +181,7 @@ pub async fn post(
         }
     };
     match parse_body(&bytes) {
-        Ok(request) => {
-            let id = crate::http::request_id(&headers);
-            crate::telemetry::with_request_id(
-                id,
-                handle(state, peer, headers, media, request, false),
-            )
-            .await
-        }
+        Ok(request) => handle(state, peer, headers, media, request, false).await,
         Err(message) => error(
             StatusCode::BAD_REQUEST,
             media,
@@ -209,15 +202,7 @@ pub async fn get(
         return not_acceptable();
     };
     match parse_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) => {
-            // Errors, the audit log and the logs of the request quote its id.
-            let id = crate::http::request_id(&headers);
-            crate::telemetry::with_request_id(
-                id,
-                handle(state, peer, headers, media, request, true),
-            )
-            .await
-        }
+        Ok(request) => handle(state, peer, headers, media, request, true).await,
         Err(message) => error(
             StatusCode::BAD_REQUEST,
             media,
@@ -397,7 +382,21 @@ fn parse_error_message(err: &async_graphql::parser::Error) -> String {
     }
 }
 
+/// Runs one request with its request id in scope: errors, the audit log and the logs of the
+/// request quote it.
 async fn handle(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    media: Media,
+    request: Request,
+    via_get: bool,
+) -> Response {
+    let id = crate::http::request_id(&headers);
+    crate::telemetry::with_request_id(id, run(state, peer, headers, media, request, via_get)).await
+}
+
+async fn run(
     state: AppState,
     peer: SocketAddr,
     headers: HeaderMap,

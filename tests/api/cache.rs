@@ -110,10 +110,14 @@ async fn anonymous_answers_are_cached_until_a_write(app: TestApp) {
     assert_eq!(after["organization"]["name"], "GGZ Friesland (nieuw)");
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("graphql_response_cache_total{outcome=\"hit\"} 2"),
-        "{metrics}"
-    );
+    let hits: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("graphql_response_cache_total{outcome=\"hit\"} "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    // The probe's and the second answer's, at least (a probe may repeat while PostgreSQL's
+    // listener connects).
+    assert!(hits >= 2, "{metrics}");
 }
 
 async fn answers_with_a_token_are_never_cached(app: TestApp) {
