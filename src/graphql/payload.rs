@@ -45,6 +45,14 @@ pub const MAX_TEXT: usize = 20_000;
 impl Checks {
     /// Records a problem.
     pub fn push(&mut self, field: &str, code: UserErrorCode, message: impl Into<String>) {
+        // One problem is reported once, however many checks find it.
+        if self
+            .errors
+            .iter()
+            .any(|e| e.field == field && e.code == code)
+        {
+            return;
+        }
         self.errors.push(UserError {
             field: field.to_owned(),
             message: message.into(),

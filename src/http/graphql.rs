@@ -742,7 +742,11 @@ fn finish(mut response: async_graphql::Response) -> async_graphql::Response {
         if has_code {
             continue;
         }
-        let code = if executed && !err.path.is_empty() {
+        let code = if is_input_error(&err.message) {
+            // An argument that does not parse as its type (a date that is not a date): the
+            // caller's mistake, found while the field ran.
+            ErrorCode::BadUserInput
+        } else if executed && !err.path.is_empty() {
             tracing::error!(message = %err.message, "uncoded error during execution");
             err.message = "Internal error.".to_owned();
             ErrorCode::Internal
@@ -756,6 +760,11 @@ fn finish(mut response: async_graphql::Response) -> async_graphql::Response {
             .set("code", code.as_str());
     }
     response
+}
+
+/// async-graphql's words for an input value that does not parse as its type.
+fn is_input_error(message: &str) -> bool {
+    message.starts_with("Failed to parse \"") || message.starts_with("Invalid value for argument")
 }
 
 fn is_limit_message(message: &str) -> bool {

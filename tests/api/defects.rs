@@ -226,3 +226,75 @@ async fn the_request_id_reaches_the_audit_log(app: TestApp) {
         json!({ "action": "organization.update", "requestId": "verzoek-8-10" })
     );
 }
+
+on_both_databases!(a_malformed_date_is_bad_input);
+
+/// A date that is not a date is the caller's mistake (`BAD_USER_INPUT`), never `INTERNAL`, and
+/// changes nothing.
+async fn a_malformed_date_is_bad_input(app: TestApp) {
+    let id = app
+        .id_of(
+            network_directory::graphql::node::NodeType::Organization,
+            "organization",
+            "ggz-friesland",
+        )
+        .await;
+    let before = app.fingerprint().await;
+    for date in ["2021-13-45", "gisteren", ""] {
+        let response = app
+            .as_admin()
+            .query(
+                "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { joinedOn } } }",
+                json!({ "input": { "id": id, "version": 1, "joinedOn": date } }),
+            )
+            .await;
+        let code = &response["errors"][0]["extensions"]["code"];
+        assert!(
+            code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED",
+            "{date}: {response}"
+        );
+        assert_ne!(code, "INTERNAL");
+    }
+    let revoke = app
+        .as_admin()
+        .query(
+            "mutation { revokeToken(input: {tokenId: \"x\", expiresAt: \"2021-13-45T00:00:00Z\"}) { revokedTokenId } }",
+            json!({}),
+        )
+        .await;
+    assert_ne!(
+        revoke["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{revoke}"
+    );
+    assert_eq!(app.fingerprint().await, before, "nothing changed");
+}
+
+on_both_databases!(each_problem_is_reported_once);
+
+/// A missing field is one userError, not two.
+async fn each_problem_is_reported_once(app: TestApp) {
+    let response = app
+        .anon()
+        .data(
+            "mutation($input: SubmitPostInput!) { submitPost(input: $input) { post { id } userErrors { field code } } }",
+            json!({ "input": { "kind": "IDEA", "title": " ", "body": "", "authorName": "" } }),
+        )
+        .await;
+    let errors = response["submitPost"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut seen: Vec<(String, String)> = errors
+        .iter()
+        .map(|e| (e["field"].to_string(), e["code"].to_string()))
+        .collect();
+    let all = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), all, "a problem reported twice: {errors:?}");
+    assert!(
+        all >= 3,
+        "title, body and authorName are missing: {errors:?}"
+    );
+    assert_eq!(response["submitPost"]["post"], Value::Null);
+}
