@@ -88,7 +88,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     config.data_dir.display()
                 )));
             }
-            let secret = config.data_dir.join("jwt-secret");
+            let secret = network_directory::auth::token::generated_secret_path(&config);
             if config.jwt_algorithm == network_directory::config::JwtAlgorithm::Hs256
                 && config.jwt_secret.is_none()
                 && !secret.exists()

@@ -121,6 +121,14 @@ impl Metrics {
         }
     }
 
+    /// Counts a GraphQL request that ran (or was answered from the cache), with its latency.
+    pub fn answered(&self, operation: &str, outcome: &str, took: std::time::Duration) {
+        self.requests.with_label_values(&[operation, outcome]).inc();
+        self.latency
+            .with_label_values(&[operation])
+            .observe(took.as_secs_f64());
+    }
+
     /// The metrics in Prometheus's text format, with the pool and statement counts read now.
     pub fn render(&self, db: &DatabaseConnection, statements: &StatementCounter) -> String {
         let (size, idle) = match db.get_database_backend() {

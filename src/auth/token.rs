@@ -114,12 +114,17 @@ fn read_file(path: &Path, what: &str) -> AppResult<Vec<u8>> {
         .map_err(|err| AppError::internal(format!("cannot read {what} {}: {err}", path.display())))
 }
 
+/// Where the embedded default keeps the HS256 secret it generates.
+pub fn generated_secret_path(config: &Config) -> PathBuf {
+    config.data_dir.join("jwt-secret")
+}
+
 /// The HS256 secret: `JWT_SECRET`, or the one generated into the data directory.
 fn hs256_secret(config: &Config) -> AppResult<Vec<u8>> {
     if let Some(secret) = &config.jwt_secret {
         return Ok(secret.expose().as_bytes().to_vec());
     }
-    let path: PathBuf = config.data_dir.join("jwt-secret");
+    let path = generated_secret_path(config);
     if path.exists() {
         return Ok(read_file(&path, "the JWT secret")?.trim_ascii().to_vec());
     }

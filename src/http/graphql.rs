@@ -48,6 +48,16 @@ enum Media {
 }
 
 impl Media {
+    /// The status of a request refused before it runs (a document that does not parse, or
+    /// that may not run): 400 with `application/graphql-response+json`, 200 with the legacy
+    /// `application/json`, as the specification asks.
+    fn refused_document(self) -> StatusCode {
+        match self {
+            Self::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Self::Json => StatusCode::OK,
+        }
+    }
+
     fn content_type(self) -> &'static str {
         match self {
             Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
@@ -493,16 +503,7 @@ async fn run(
                 Err(err) => return reject("cost", err),
             };
             let extensions = serde_json::json!({ "cost": report }).to_string();
-            state
-                .metrics
-                .requests
-                .with_label_values(&["query", "ok"])
-                .inc();
-            state
-                .metrics
-                .latency
-                .with_label_values(&["query"])
-                .observe(started.elapsed().as_secs_f64());
+            state.metrics.answered("query", "ok", started.elapsed());
             return public_response(media, &hit, Some(&extensions), via_get, &headers, &state);
         }
     }
@@ -512,13 +513,8 @@ async fn run(
         || request.query.contains("\\u0000")
         || request.variables.iter().any(|(_, value)| holds_nul(value))
     {
-        let status = if media == Media::GraphqlResponse {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
         return error(
-            status,
+            media.refused_document(),
             media,
             ErrorCode::BadUserInput,
             "text may not contain the NUL character (U+0000)",
@@ -527,18 +523,13 @@ async fn run(
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         Err(err) => {
-            let status = if media == Media::GraphqlResponse {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
             state
                 .metrics
                 .requests
                 .with_label_values(&["none", "rejected"])
                 .inc();
             return error(
-                status,
+                media.refused_document(),
                 media,
                 ErrorCode::GraphqlParseFailed,
                 &parse_error_message(&err),
@@ -575,13 +566,8 @@ async fn run(
         .map(|v| v.to_str().unwrap_or("invalid"));
     let introspection = introspection_only(&document);
     if state.schemas.introspection.is_none() && asks_for_introspection(&document) {
-        let status = if media == Media::GraphqlResponse {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
         return error(
-            status,
+            media.refused_document(),
             media,
             ErrorCode::GraphqlValidationFailed,
             "introspection (`__schema`, `__type`) is turned off on this server",
@@ -664,16 +650,7 @@ async fn run(
     } else {
         "error"
     };
-    state
-        .metrics
-        .requests
-        .with_label_values(&[op_type, outcome])
-        .inc();
-    state
-        .metrics
-        .latency
-        .with_label_values(&[op_type])
-        .observe(started.elapsed().as_secs_f64());
+    state.metrics.answered(op_type, outcome, started.elapsed());
     if public {
         state
             .metrics
