@@ -4,6 +4,7 @@
 pub mod access;
 pub mod connection;
 pub mod cost;
+pub mod field_errors;
 pub mod loader;
 pub mod node;
 pub mod organization;
@@ -98,7 +99,8 @@ pub fn build_schemas(
             limits: costs,
             max_depth: limits.depth,
             max_cost: limits.complexity,
-        });
+        })
+        .extension(field_errors::NullOnErrorFactory);
     if !limits.introspection {
         main = main.disable_introspection().disable_suggestions();
     }
@@ -107,6 +109,7 @@ pub fn build_schemas(
         builder()
             .data(db)
             .introspection_only()
+            .extension(field_errors::NullOnErrorFactory)
             .limit_depth(20)
             .limit_complexity(10_000)
             .finish()

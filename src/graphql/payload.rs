@@ -35,6 +35,8 @@ pub struct UserError {
 #[derive(Debug, Default)]
 pub struct Checks {
     errors: Vec<UserError>,
+    /// Set when the slug was not given but made from the name: its problems are the name's.
+    slug_from_name: bool,
 }
 
 /// Longest name, title, slug and similar one-line text.
@@ -43,8 +45,33 @@ pub const MAX_LINE: usize = 200;
 pub const MAX_TEXT: usize = 20_000;
 
 impl Checks {
+    /// The slug of a new object: the one given, or else one made from `name` (whose problems
+    /// are then reported on `name`, the field the client sent).
+    pub fn slug_or_from_name(&mut self, given: Option<String>, name: &str) -> String {
+        match given {
+            Some(slug) => slug,
+            None => {
+                self.slug_from_name = true;
+                crate::text::slugify(name)
+            }
+        }
+    }
+
     /// Records a problem.
     pub fn push(&mut self, field: &str, code: UserErrorCode, message: impl Into<String>) {
+        if self.slug_from_name && field == "slug" {
+            // The client sent no slug: say what is wrong with the name, once.
+            if self.errors.iter().any(|e| e.field == "name") {
+                return;
+            }
+            let message = match code {
+                UserErrorCode::Taken => {
+                    "the name gives a slug that is taken: choose another name or give a `slug`"
+                }
+                _ => "`name` must contain letters or digits (the slug is made from it)",
+            };
+            return self.push("name", code, message);
+        }
         // One problem is reported once, however many checks find it.
         if self
             .errors

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 
 use crate::auth::authenticate;
 use crate::error::{AppError, ErrorCode};
+use crate::graphql::field_errors::ExecutionStarted;
 use crate::graphql::loader::DbLoader;
 use crate::graphql::response_order::in_selection_order;
 use crate::http::AppState;
@@ -603,7 +604,9 @@ async fn run(
     // the answer's keys in selection order).
     let operation_name = request.operation_name.clone();
     request.set_parsed_query(document.clone());
+    let execution_started = ExecutionStarted::default();
     let request = request
+        .data(execution_started.clone())
         .data(DbLoader::for_request(
             state.db.clone(),
             viewer.clone(),
@@ -659,7 +662,12 @@ async fn run(
             .inc();
     }
     let cache = cache_key.map(|key| (key, cache_version));
-    respond(media, response, &state, cache, via_get, &headers)
+    let answer = Answer {
+        response,
+        // Refused before it ran (validation, limits, budget): the answer has no `data` key.
+        executed: execution_started.get(),
+    };
+    respond(media, answer, &state, cache, via_get, &headers)
 }
 
 /// An anonymous answer from the cache (or just stored in it), with its `ETag`; a GET whose
@@ -757,14 +765,39 @@ fn code_of(err: &async_graphql::ServerError) -> Option<String> {
     }
 }
 
+/// A response and whether its operation ran: the answer to one that did not has no `data` key.
+struct Answer {
+    response: async_graphql::Response,
+    executed: bool,
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let response = &self.response;
+        let mut map = serializer.serialize_map(None)?;
+        if self.executed {
+            map.serialize_entry("data", &response.data)?;
+        }
+        if !response.errors.is_empty() {
+            map.serialize_entry("errors", &response.errors)?;
+        }
+        if !response.extensions.is_empty() {
+            map.serialize_entry("extensions", &response.extensions)?;
+        }
+        map.end()
+    }
+}
+
 fn respond(
     media: Media,
-    response: async_graphql::Response,
+    answer: Answer,
     state: &AppState,
     cache: Option<(Key, Option<u64>)>,
     via_get: bool,
     request: &HeaderMap,
 ) -> Response {
+    let response = &answer.response;
     let codes: Vec<String> = response.errors.iter().filter_map(code_of).collect();
     let all =
         |wanted: &[&str]| !codes.is_empty() && codes.iter().all(|c| wanted.contains(&c.as_str()));
@@ -835,7 +868,7 @@ fn respond(
             state,
         );
     }
-    let body = serde_json::to_string(&response).unwrap_or_else(|_| {
+    let body = serde_json::to_string(&answer).unwrap_or_else(|_| {
         r#"{"errors":[{"message":"Internal error.","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
     });
     let mut http = (status, body).into_response();

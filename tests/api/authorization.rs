@@ -326,7 +326,12 @@ async fn every_mutation_for_every_caller(app: TestApp) {
                     body["errors"][0]["extensions"]["code"], refusal,
                     "{mutation} by {who:?}: {body}"
                 );
-                assert_eq!(body["data"], Value::Null, "{mutation} by {who:?}");
+                // The refused mutation (aliased `result`) is `null`, its key present.
+                assert_eq!(
+                    body["data"],
+                    json!({ "result": null }),
+                    "{mutation} by {who:?}"
+                );
                 assert_eq!(
                     app.fingerprint().await,
                     before,

@@ -6,6 +6,7 @@ use crate::common::TestApp;
 use crate::on_both_databases;
 
 on_both_databases!(a_post_one_may_not_see_is_not_found);
+on_both_databases!(refused_fields_are_null_with_their_key);
 
 const UPDATE_POST: &str =
     "mutation($input: UpdatePostInput!) { updatePost(input: $input) { post { title } } }";
@@ -44,7 +45,7 @@ async fn a_post_one_may_not_see_is_not_found(app: TestApp) {
         hidden["errors"][0]["message"], unknown["errors"][0]["message"],
         "{hidden} / {unknown}"
     );
-    assert_eq!(hidden["data"], Value::Null);
+    assert_eq!(hidden["data"], json!({ "updatePost": null }));
     assert_eq!(app.fingerprint().await, before, "nothing changed");
     // A published post of another organization is public: changing it is forbidden.
     let published = app
@@ -297,4 +298,253 @@ async fn each_problem_is_reported_once(app: TestApp) {
         "title, body and authorName are missing: {errors:?}"
     );
     assert_eq!(response["submitPost"]["post"], Value::Null);
+}
+
+on_both_databases!(a_slug_the_client_did_not_send_is_not_blamed);
+
+/// The creates make a slug from the name when none is given: an empty name is one problem of
+/// `name` (never one of a `slug` the client did not send), a name without letters says so on
+/// `name`, and a slug that is taken is reported on `name` too; a slug the client did send keeps
+/// its own errors.
+async fn a_slug_the_client_did_not_send_is_not_blamed(app: TestApp) {
+    let admin = app.as_admin();
+    let problems = |answer: &Value, root: &str| -> Vec<(String, String)> {
+        answer[root]["userErrors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let cases = [
+        (
+            "createOrganization",
+            r#"mutation($name: String!) { createOrganization(input: {name: $name}) { organization { slug } userErrors { field code message } } }"#,
+        ),
+        (
+            "createTag",
+            r#"mutation($name: String!) { createTag(input: {name: $name}) { tag { slug } userErrors { field code message } } }"#,
+        ),
+        (
+            "createTheme",
+            r#"mutation($name: String!) { createTheme(input: {name: $name}) { theme { slug } userErrors { field code message } } }"#,
+        ),
+        (
+            "createPartner",
+            r#"mutation($name: String!) { createPartner(input: {name: $name, kind: SUPPORTER, role: "Steunt", description: "Een steunende partij."}) { partner { slug } userErrors { field code message } } }"#,
+        ),
+    ];
+    for (root, mutation) in cases {
+        for (name, code) in [("", "REQUIRED"), ("  ", "REQUIRED"), ("!!!", "INVALID")] {
+            let answer = admin.data(mutation, json!({ "name": name })).await;
+            assert_eq!(
+                problems(&answer, root),
+                [("name".to_owned(), code.to_owned())],
+                "{root} with name {name:?}: {answer}"
+            );
+        }
+    }
+    // A name whose slug is taken: `ggz-friesland` exists.
+    let taken = admin
+        .data(cases[0].1, json!({ "name": "GGZ Friesland" }))
+        .await;
+    assert_eq!(
+        problems(&taken, "createOrganization"),
+        [("name".to_owned(), "TAKEN".to_owned())],
+        "{taken}"
+    );
+    // A slug the client sent is blamed for its own faults.
+    let sent = admin
+        .data(
+            r#"mutation { createTag(input: {name: "Goed", slug: "Niet Goed"}) { tag { slug } userErrors { field code } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        problems(&sent, "createTag"),
+        [("slug".to_owned(), "INVALID".to_owned())]
+    );
+}
+
+/// The codes and paths of an answer's errors, in path order.
+fn refusals(answer: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = answer["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    let path: Vec<String> = e["path"]
+                        .as_array()
+                        .map(|p| p.iter().map(|s| s.to_string().replace('"', "")).collect())
+                        .unwrap_or_default();
+                    (
+                        path.join("."),
+                        e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// A field the caller may not read is `null` with its key and an error at its path; the object
+/// around it stays (also when every selected field is refused), lists of non-null objects hold
+/// objects, and a failing root field is `null` beside the others.
+async fn refused_fields_are_null_with_their_key(app: TestApp) {
+    const PROFILE: &str =
+        r#"{ organization(slug: "ggz-friesland") { name contactName contactEmail } }"#;
+    let anon = app.anon().query(PROFILE, json!({})).await;
+    assert_eq!(
+        anon["data"],
+        json!({ "organization": { "name": "GGZ Friesland", "contactName": null, "contactEmail": null } }),
+        "{anon}"
+    );
+    assert_eq!(
+        refusals(&anon),
+        [
+            (
+                "organization.contactEmail".to_owned(),
+                "UNAUTHENTICATED".to_owned()
+            ),
+            (
+                "organization.contactName".to_owned(),
+                "UNAUTHENTICATED".to_owned()
+            ),
+        ]
+    );
+    // Another organization is known but not allowed; the organization itself, partners and
+    // administrators read the fields.
+    let other = app.as_org("dimence").await.query(PROFILE, json!({})).await;
+    assert_eq!(
+        other["data"]["organization"]["name"], "GGZ Friesland",
+        "{other}"
+    );
+    assert_eq!(other["data"]["organization"]["contactName"], Value::Null);
+    assert_eq!(
+        refusals(&other)
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["FORBIDDEN", "FORBIDDEN"]
+    );
+    for caller in [
+        app.as_org("ggz-friesland").await,
+        app.as_partner(),
+        app.as_admin(),
+    ] {
+        let answer = caller.query(PROFILE, json!({})).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        let profile = &answer["data"]["organization"];
+        assert_eq!(profile["name"], "GGZ Friesland", "{answer}");
+        // The seed records no contact person: readable, and empty.
+        assert_eq!(
+            profile.as_object().unwrap().get("contactName"),
+            Some(&Value::Null)
+        );
+    }
+
+    // Every selected field refused: the objects stay, as objects.
+    let only_refused = app
+        .anon()
+        .query(
+            "{ organizations(first: 2) { nodes { contactName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        only_refused["data"],
+        json!({ "organizations": { "nodes": [{ "contactName": null }, { "contactName": null }] } }),
+        "{only_refused}"
+    );
+
+    // The author's e-mail address: administrators only.
+    const EMAILS: &str = "{ posts(first: 1) { nodes { title authorEmail } } }";
+    let partner = app.as_partner().query(EMAILS, json!({})).await;
+    let post = partner["data"]["posts"]["nodes"][0].as_object().unwrap();
+    assert!(post["title"].is_string(), "{partner}");
+    assert_eq!(post.get("authorEmail"), Some(&Value::Null), "{partner}");
+    assert_eq!(
+        refusals(&partner),
+        [(
+            "posts.nodes.0.authorEmail".to_owned(),
+            "FORBIDDEN".to_owned()
+        )]
+    );
+
+    // Failing root fields are null beside the ones that answer.
+    let roots = app
+        .as_partner()
+        .query(
+            r#"{ a: organization(slug: "ggz-friesland") { name } b: node(id: "bad") { id } c: auditLog { entries { action } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        roots["data"],
+        json!({ "a": { "name": "GGZ Friesland" }, "b": null, "c": null }),
+        "{roots}"
+    );
+    assert_eq!(
+        refusals(&roots),
+        [
+            ("b".to_owned(), "BAD_USER_INPUT".to_owned()),
+            ("c".to_owned(), "FORBIDDEN".to_owned()),
+        ]
+    );
+
+    // A refused mutation is null; the next one still runs and answers.
+    let before = app.fingerprint().await;
+    let writes = app
+        .anon()
+        .query(
+            r#"mutation { a: createTag(input: {name: "Een"}) { tag { name } } b: createTag(input: {name: "Twee"}) { tag { name } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(writes["data"], json!({ "a": null, "b": null }), "{writes}");
+    assert_eq!(
+        refusals(&writes),
+        [
+            ("a".to_owned(), "UNAUTHENTICATED".to_owned()),
+            ("b".to_owned(), "UNAUTHENTICATED".to_owned()),
+        ]
+    );
+    assert_eq!(app.fingerprint().await, before);
+}
+
+/// A request refused before it runs (it does not validate, or breaks a limit) is answered
+/// without a `data` key; one that ran has it.
+#[tokio::test]
+async fn a_request_refused_before_running_has_no_data_key() {
+    let app = TestApp::sqlite_with(|config| config.max_depth = 3).await;
+    for (query, code) in [
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "{ organizations(first: 1) { nodes { name } }",
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        (
+            "{ organizations(first: 1) { nodes { regions(first: 1) { nodes { name } } } } }",
+            "QUERY_TOO_COMPLEX",
+        ),
+    ] {
+        let (status, answer) = app.anon().request(query, json!({})).await;
+        assert!(answer.get("data").is_none(), "{query}: {answer}");
+        assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{answer}");
+        assert_eq!(status, 200, "application/json answers 200: {answer}");
+    }
+    let (_, ran) = app
+        .anon()
+        .request("{ organization(slug: \"nergens\") { name } }", json!({}))
+        .await;
+    assert_eq!(ran["data"], json!({ "organization": null }), "{ran}");
+    assert!(ran.get("errors").is_none(), "{ran}");
 }

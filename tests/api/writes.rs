@@ -262,7 +262,7 @@ async fn bad_input_is_refused_and_changes_nothing(app: TestApp) {
         (
             "mutation($input: CreateTermInput!) { r: createTheme(input: $input) { theme { id } userErrors { field code } } }",
             json!({ "name": "Levensverhaal" }),
-            "slug",
+            "name", // the slug made from it is taken
             "TAKEN",
         ),
         (

@@ -177,7 +177,7 @@ impl AccessQuery {
         #[graphql(desc = "Which entries to read.")] filter: Option<AuditLogFilter>,
         #[graphql(desc = "Return the first n entries (0-100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return entries older than this cursor.")] after: Option<String>,
-    ) -> AppResult<AuditLogPage> {
+    ) -> AppResult<Option<AuditLogPage>> {
         if !policy::can_read_audit_log(viewer(ctx)) {
             return Err(policy::refuse(viewer(ctx), "read the audit log"));
         }
@@ -235,11 +235,11 @@ impl AccessQuery {
         let end_cursor = entries
             .last()
             .map(|e| URL_SAFE_NO_PAD.encode(format!("audit:{}", e.id)));
-        Ok(AuditLogPage {
+        Ok(Some(AuditLogPage {
             entries: entries.into_iter().map(AuditEntry).collect(),
             end_cursor,
             has_next_page,
-        })
+        }))
     }
 }
 
@@ -272,16 +272,16 @@ impl AccessMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The token to revoke.")] input: RevokeTokenInput,
-    ) -> AppResult<RevokeTokenPayload> {
+    ) -> AppResult<Option<RevokeTokenPayload>> {
         let viewer = viewer(ctx);
         policy::require_admin(viewer, "revoke tokens")?;
         let mut checks = crate::graphql::payload::Checks::default();
         checks.text("tokenId", &input.token_id, 200);
         if !checks.ok() {
-            return Ok(RevokeTokenPayload {
+            return Ok(Some(RevokeTokenPayload {
                 revoked_token_id: None,
                 user_errors: checks.into_errors(),
-            });
+            }));
         }
         let now = Utc::now();
         let expires_at = input
@@ -332,9 +332,9 @@ impl AccessMutation {
             .to_owned();
         txn.execute(&insert_audit).await?;
         txn.commit().await?;
-        Ok(RevokeTokenPayload {
+        Ok(Some(RevokeTokenPayload {
             revoked_token_id: Some(input.token_id),
             user_errors: Vec::new(),
-        })
+        }))
     }
 }

@@ -138,11 +138,11 @@ impl OrganizationMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
-    ) -> AppResult<CreateOrganizationPayload> {
-        Ok(CreateOrganizationPayload::outcome(
+    ) -> AppResult<Option<CreateOrganizationPayload>> {
+        Ok(Some(CreateOrganizationPayload::outcome(
             write::create(db(ctx), viewer(ctx), input.into()).await?,
             Organization,
-        ))
+        )))
     }
 
     /// Updates an organization: administrators any, an organization its own profile and links.
@@ -150,8 +150,8 @@ impl OrganizationMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateOrganizationInput,
-    ) -> AppResult<UpdateOrganizationPayload> {
-        Ok(UpdateOrganizationPayload::outcome(
+    ) -> AppResult<Option<UpdateOrganizationPayload>> {
+        Ok(Some(UpdateOrganizationPayload::outcome(
             write::update(
                 db(ctx),
                 viewer(ctx),
@@ -161,7 +161,7 @@ impl OrganizationMutation {
             )
             .await?,
             Organization,
-        ))
+        )))
     }
 
     /// Deletes an organization (administrators). The deletion is soft: partners see a tombstone
@@ -170,10 +170,10 @@ impl OrganizationMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The organization and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
+    ) -> AppResult<Option<DeletePayload>> {
         let id = write::delete(db(ctx), viewer(ctx), &input.id, input.version).await?;
-        Ok(DeletePayload::done(
+        Ok(Some(DeletePayload::done(
             crate::graphql::node::NodeType::Organization.id(id),
-        ))
+        )))
     }
 }

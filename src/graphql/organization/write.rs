@@ -18,7 +18,7 @@ use crate::entity::organization;
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCode};
-use crate::text::{fold, slugify};
+use crate::text::fold;
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
 /// Changes to an organization: only the fields given change; `null` clears an optional field.
@@ -323,9 +323,7 @@ pub async fn create(
     let mut checks = Checks::default();
     let name = changes.name.clone().unwrap_or_default();
     checks.text("name", &name, MAX_LINE);
-    if changes.slug.is_none() {
-        changes.slug = Some(slugify(&name));
-    }
+    changes.slug = Some(checks.slug_or_from_name(changes.slug.take(), &name));
     let links = changes.check(db, &mut checks, None).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));

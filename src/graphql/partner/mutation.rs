@@ -12,7 +12,7 @@ use crate::graphql::organization::mutation::{DeleteInput, DeletePayload};
 use crate::graphql::partner::Partner;
 use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserErrorCode, defined, payload};
 use crate::graphql::{db, viewer};
-use crate::text::{fold, slugify};
+use crate::text::fold;
 use crate::vocab::PartnerKind;
 
 /// A new partner body.
@@ -189,12 +189,12 @@ impl PartnerMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new partner.")] input: CreatePartnerInput,
-    ) -> AppResult<PartnerPayload> {
+    ) -> AppResult<Option<PartnerPayload>> {
         admin(viewer(ctx))?;
         let mut checks = Checks::default();
         checks.text("name", &input.name, MAX_LINE);
         let changes = PartnerChanges {
-            slug: Some(input.slug.unwrap_or_else(|| slugify(&input.name))),
+            slug: Some(checks.slug_or_from_name(input.slug, &input.name)),
             name: Some(input.name),
             short_name: defined(input.short_name),
             kind: Some(input.kind),
@@ -210,7 +210,7 @@ impl PartnerMutation {
         };
         let values = columns(db(ctx), changes, None, &mut checks).await?;
         if !checks.ok() {
-            return Ok(PartnerPayload::refused(checks.into_errors()));
+            return Ok(Some(PartnerPayload::refused(checks.into_errors())));
         }
         let actor = viewer(ctx).actor();
         let row: partner::Model = insert_journaled(
@@ -222,7 +222,7 @@ impl PartnerMutation {
             },
         )
         .await?;
-        Ok(PartnerPayload::done(Partner(row)))
+        Ok(Some(PartnerPayload::done(Partner(row))))
     }
 
     /// Updates a partner body (administrators).
@@ -230,14 +230,14 @@ impl PartnerMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdatePartnerInput,
-    ) -> AppResult<PartnerPayload> {
+    ) -> AppResult<Option<PartnerPayload>> {
         admin(viewer(ctx))?;
         let id = GlobalId::parse_as(&input.id, NodeType::Partner)?;
         let before: partner::Model = load_current(db(ctx), id, "partner", input.version).await?;
         let mut checks = Checks::default();
         let values = columns(db(ctx), input.changes, Some(id), &mut checks).await?;
         if !checks.ok() {
-            return Ok(PartnerPayload::refused(checks.into_errors()));
+            return Ok(Some(PartnerPayload::refused(checks.into_errors())));
         }
         let actor = viewer(ctx).actor();
         let row = update_journaled(
@@ -251,7 +251,7 @@ impl PartnerMutation {
             false,
         )
         .await?;
-        Ok(PartnerPayload::done(Partner(row)))
+        Ok(Some(PartnerPayload::done(Partner(row))))
     }
 
     /// Deletes a partner body (administrators); its tokens stop working.
@@ -259,7 +259,7 @@ impl PartnerMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The partner and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
+    ) -> AppResult<Option<DeletePayload>> {
         crate::graphql::vocabulary::mutation::delete_row::<partner::Model>(
             ctx,
             "partner",
@@ -267,5 +267,6 @@ impl PartnerMutation {
             input,
         )
         .await
+        .map(Some)
     }
 }

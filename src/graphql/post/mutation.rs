@@ -105,7 +105,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The post.")] input: SubmitPostInput,
-    ) -> AppResult<SubmitPostPayload> {
+    ) -> AppResult<Option<SubmitPostPayload>> {
         let submission = Submission {
             changes: Changes {
                 kind: input.kind,
@@ -127,10 +127,10 @@ impl PostMutation {
             write::check_contribution_limits(db(ctx), limits, ctx.data_opt::<ClientIp>().copied())
                 .await?;
         }
-        Ok(SubmitPostPayload::outcome(
+        Ok(Some(SubmitPostPayload::outcome(
             write::submit(db(ctx), viewer(ctx), submission).await?,
             Post,
-        ))
+        )))
     }
 
     /// Edits a post: administrators any, an organization its own.
@@ -138,8 +138,8 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdatePostInput,
-    ) -> AppResult<UpdatePostPayload> {
-        Ok(UpdatePostPayload::outcome(
+    ) -> AppResult<Option<UpdatePostPayload>> {
+        Ok(Some(UpdatePostPayload::outcome(
             write::update(
                 db(ctx),
                 viewer(ctx),
@@ -149,7 +149,7 @@ impl PostMutation {
             )
             .await?,
             Post,
-        ))
+        )))
     }
 
     /// Publishes or rejects a post (administrators).
@@ -157,7 +157,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The decision.")] input: ModeratePostInput,
-    ) -> AppResult<UpdatePostPayload> {
+    ) -> AppResult<Option<UpdatePostPayload>> {
         let row = write::moderate(
             db(ctx),
             viewer(ctx),
@@ -166,7 +166,7 @@ impl PostMutation {
             input.decision,
         )
         .await?;
-        Ok(UpdatePostPayload::done(Post(row)))
+        Ok(Some(UpdatePostPayload::done(Post(row))))
     }
 
     /// Erases an author's name and e-mail address everywhere, on request (administrators).
@@ -174,7 +174,7 @@ impl PostMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Whose data to erase.")] input: EraseAuthorInput,
-    ) -> AppResult<EraseAuthorPayload> {
+    ) -> AppResult<Option<EraseAuthorPayload>> {
         let erased = write::erase_author(
             db(ctx),
             viewer(ctx),
@@ -182,9 +182,9 @@ impl PostMutation {
             &input.post_ids,
         )
         .await?;
-        Ok(EraseAuthorPayload {
+        Ok(Some(EraseAuthorPayload {
             erased_posts: erased,
             user_errors: Vec::new(),
-        })
+        }))
     }
 }

@@ -17,7 +17,7 @@ use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCo
 use crate::graphql::region::Region;
 use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
 use crate::graphql::{db, viewer};
-use crate::text::{fold, slugify};
+use crate::text::fold;
 use crate::vocab::RegionKind;
 
 /// A new theme, tag or target group.
@@ -137,7 +137,7 @@ async fn create_term<M: Row + serde::Serialize>(
     policy::require_admin(viewer(ctx), "curate the vocabulary")?;
     let mut checks = Checks::default();
     checks.text("name", &input.name, MAX_LINE);
-    let slug = input.slug.unwrap_or_else(|| slugify(&input.name));
+    let slug = checks.slug_or_from_name(input.slug, &input.name);
     let description = input
         .description
         .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value);
@@ -257,11 +257,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new theme.")] input: CreateTermInput,
-    ) -> AppResult<ThemePayload> {
-        Ok(ThemePayload::outcome(
+    ) -> AppResult<Option<ThemePayload>> {
+        Ok(Some(ThemePayload::outcome(
             create_term::<theme::Model>(ctx, "theme", input).await?,
             Theme,
-        ))
+        )))
     }
 
     /// Updates a theme (administrators).
@@ -269,11 +269,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
-    ) -> AppResult<ThemePayload> {
-        Ok(ThemePayload::outcome(
+    ) -> AppResult<Option<ThemePayload>> {
+        Ok(Some(ThemePayload::outcome(
             update_term::<theme::Model>(ctx, "theme", NodeType::Theme, input).await?,
             Theme,
-        ))
+        )))
     }
 
     /// Deletes a theme (administrators).
@@ -281,8 +281,10 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The theme and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
-        delete_row::<theme::Model>(ctx, "theme", NodeType::Theme, input).await
+    ) -> AppResult<Option<DeletePayload>> {
+        delete_row::<theme::Model>(ctx, "theme", NodeType::Theme, input)
+            .await
+            .map(Some)
     }
 
     /// Creates a tag (administrators).
@@ -290,11 +292,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new tag.")] input: CreateTermInput,
-    ) -> AppResult<TagPayload> {
-        Ok(TagPayload::outcome(
+    ) -> AppResult<Option<TagPayload>> {
+        Ok(Some(TagPayload::outcome(
             create_term::<tag::Model>(ctx, "tag", input).await?,
             Tag,
-        ))
+        )))
     }
 
     /// Updates a tag (administrators).
@@ -302,11 +304,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
-    ) -> AppResult<TagPayload> {
-        Ok(TagPayload::outcome(
+    ) -> AppResult<Option<TagPayload>> {
+        Ok(Some(TagPayload::outcome(
             update_term::<tag::Model>(ctx, "tag", NodeType::Tag, input).await?,
             Tag,
-        ))
+        )))
     }
 
     /// Deletes a tag (administrators).
@@ -314,8 +316,10 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The tag and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
-        delete_row::<tag::Model>(ctx, "tag", NodeType::Tag, input).await
+    ) -> AppResult<Option<DeletePayload>> {
+        delete_row::<tag::Model>(ctx, "tag", NodeType::Tag, input)
+            .await
+            .map(Some)
     }
 
     /// Creates a target group (administrators).
@@ -323,11 +327,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new target group.")] input: CreateTermInput,
-    ) -> AppResult<TargetGroupPayload> {
-        Ok(TargetGroupPayload::outcome(
+    ) -> AppResult<Option<TargetGroupPayload>> {
+        Ok(Some(TargetGroupPayload::outcome(
             create_term::<target_group::Model>(ctx, "target_group", input).await?,
             TargetGroup,
-        ))
+        )))
     }
 
     /// Updates a target group (administrators).
@@ -335,12 +339,12 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
-    ) -> AppResult<TargetGroupPayload> {
-        Ok(TargetGroupPayload::outcome(
+    ) -> AppResult<Option<TargetGroupPayload>> {
+        Ok(Some(TargetGroupPayload::outcome(
             update_term::<target_group::Model>(ctx, "target_group", NodeType::TargetGroup, input)
                 .await?,
             TargetGroup,
-        ))
+        )))
     }
 
     /// Deletes a target group (administrators).
@@ -348,8 +352,10 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The target group and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
-        delete_row::<target_group::Model>(ctx, "target_group", NodeType::TargetGroup, input).await
+    ) -> AppResult<Option<DeletePayload>> {
+        delete_row::<target_group::Model>(ctx, "target_group", NodeType::TargetGroup, input)
+            .await
+            .map(Some)
     }
 
     /// Creates a region (administrators).
@@ -357,11 +363,11 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new region.")] input: CreateRegionInput,
-    ) -> AppResult<RegionPayload> {
+    ) -> AppResult<Option<RegionPayload>> {
         policy::require_admin(viewer(ctx), "curate regions")?;
         let mut checks = Checks::default();
         checks.text("name", &input.name, MAX_LINE);
-        let slug = input.slug.unwrap_or_else(|| slugify(&input.name));
+        let slug = checks.slug_or_from_name(input.slug, &input.name);
         let mut values = term_columns(
             db(ctx),
             "region",
@@ -379,7 +385,7 @@ impl VocabularyMutation {
         };
         values.push(("parent_id", parent_id.into()));
         if !checks.ok() {
-            return Ok(RegionPayload::refused(checks.into_errors()));
+            return Ok(Some(RegionPayload::refused(checks.into_errors())));
         }
         let actor = viewer(ctx).actor();
         let row: region::Model = insert_journaled(
@@ -391,7 +397,7 @@ impl VocabularyMutation {
             },
         )
         .await?;
-        Ok(RegionPayload::done(Region(row)))
+        Ok(Some(RegionPayload::done(Region(row))))
     }
 
     /// Updates a region (administrators).
@@ -399,7 +405,7 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateRegionInput,
-    ) -> AppResult<RegionPayload> {
+    ) -> AppResult<Option<RegionPayload>> {
         policy::require_admin(viewer(ctx), "curate regions")?;
         let id = GlobalId::parse_as(&input.id, NodeType::Region)?;
         let before: region::Model = load_current(db(ctx), id, "region", input.version).await?;
@@ -430,7 +436,7 @@ impl VocabularyMutation {
             }
         }
         if !checks.ok() {
-            return Ok(RegionPayload::refused(checks.into_errors()));
+            return Ok(Some(RegionPayload::refused(checks.into_errors())));
         }
         let actor = viewer(ctx).actor();
         let row = update_journaled(
@@ -444,7 +450,7 @@ impl VocabularyMutation {
             false,
         )
         .await?;
-        Ok(RegionPayload::done(Region(row)))
+        Ok(Some(RegionPayload::done(Region(row))))
     }
 
     /// Deletes a region (administrators).
@@ -452,7 +458,9 @@ impl VocabularyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The region and its version.")] input: DeleteInput,
-    ) -> AppResult<DeletePayload> {
-        delete_row::<region::Model>(ctx, "region", NodeType::Region, input).await
+    ) -> AppResult<Option<DeletePayload>> {
+        delete_row::<region::Model>(ctx, "region", NodeType::Region, input)
+            .await
+            .map(Some)
     }
 }
