@@ -208,7 +208,7 @@ async fn bad_input_is_refused_and_changes_nothing(app: TestApp) {
         (
             "mutation($input: CreateOrganizationInput!) { r: createOrganization(input: $input) { organization { id } userErrors { field code } } }",
             json!({ "name": "Arkin" }),
-            "slug",
+            "name", // the slug made from it is taken
             "TAKEN",
         ),
         (
