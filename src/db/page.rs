@@ -174,6 +174,9 @@ pub enum KeyKind {
     Date { nulls_as: NaiveDate },
     /// A timestamp, non-null where listed.
     Time,
+    /// A nullable timestamp; where it is null, the row's timestamp column named here (non-null)
+    /// stands in, in SQL and in cursors alike.
+    TimeOr(&'static str),
 }
 
 impl SortKey {
@@ -181,6 +184,9 @@ impl SortKey {
         let col = Expr::col((Alias::new(self.table), Alias::new(self.column)));
         match self.kind {
             KeyKind::Date { nulls_as } => Func::coalesce([col, Expr::val(nulls_as)]).into(),
+            KeyKind::TimeOr(other) => {
+                Func::coalesce([col, Expr::col((Alias::new(self.table), Alias::new(other)))]).into()
+            }
             KeyKind::Text | KeyKind::Time => col,
         }
     }

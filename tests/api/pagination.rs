@@ -11,6 +11,7 @@ on_both_databases!(
     past_the_end_is_an_empty_page,
     rejects_bad_page_arguments,
     pages_a_nested_connection,
+    pages_the_moderation_queue_and_mixed_lists,
 );
 
 const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String, $order: OrganizationOrder) {
@@ -180,4 +181,77 @@ async fn pages_a_nested_connection(app: TestApp) {
         )
         .await;
     assert_eq!(too_big["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+const POSTS: &str = r#"query($statuses: [PostStatus!], $first: Int, $after: String) {
+  posts(filter: {statuses: $statuses}, first: $first, after: $after) {
+    totalCount
+    edges { cursor node { id status } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+/// Every post of a list, paged `first` at a time: (ids in order, total count).
+async fn page_through_posts(app: &TestApp, statuses: Value, first: u32) -> (Vec<String>, u64) {
+    let admin = app.as_admin();
+    let mut ids = Vec::new();
+    let mut after = Value::Null;
+    let mut total = 0;
+    for _ in 0..100 {
+        let data = admin
+            .data(
+                POSTS,
+                json!({ "statuses": statuses, "first": first, "after": after }),
+            )
+            .await;
+        let page = &data["posts"];
+        total = page["totalCount"].as_u64().unwrap();
+        for edge in page["edges"].as_array().unwrap() {
+            ids.push(edge["node"]["id"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            return (ids, total);
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    panic!("the list does not end");
+}
+
+/// The moderation queue (posts not published) pages like any list, in one order on both
+/// databases: newest submitted first; a list mixing published and pending posts skips and
+/// repeats none.
+async fn pages_the_moderation_queue_and_mixed_lists(app: TestApp) {
+    let mut submitted = Vec::new();
+    for n in 0..5 {
+        let data = app
+            .anon()
+            .data(
+                r#"mutation($title: String!) { submitPost(input: {kind: QUESTION, title: $title, body: "Vraag.", authorName: "Iemand"}) { post { id } } }"#,
+                json!({ "title": format!("Vraag {n}") }),
+            )
+            .await;
+        submitted.push(
+            data["submitPost"]["post"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (queue, total) = page_through_posts(&app, json!(["PENDING"]), 2).await;
+    assert_eq!(total, 5);
+    let newest_first: Vec<String> = submitted.iter().rev().cloned().collect();
+    assert_eq!(queue, newest_first, "newest submitted first, each once");
+
+    let (mixed, total) = page_through_posts(&app, json!(["PUBLISHED", "PENDING"]), 3).await;
+    let (published, published_total) = page_through_posts(&app, json!(["PUBLISHED"]), 100).await;
+    assert_eq!(total, published_total + 5);
+    assert_eq!(mixed.len() as u64, total, "every post once: {mixed:?}");
+    let mut unique = mixed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), mixed.len(), "no post twice");
+    // The published posts keep their own order inside the mixed list.
+    let published_in_mixed: Vec<&String> =
+        mixed.iter().filter(|id| published.contains(id)).collect();
+    assert_eq!(published_in_mixed, published.iter().collect::<Vec<_>>());
 }

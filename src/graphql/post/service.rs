@@ -11,13 +11,21 @@ use crate::vocab::{PostKind, PostStatus};
 
 const TABLE: &str = "post";
 
-/// Newest first.
+/// Newest first: by publication time, for lists of published posts (which all have one).
 pub const NEWEST: SortKey = SortKey {
     name: "newest",
     table: TABLE,
     column: "published_at",
     kind: KeyKind::Time,
     descending: true,
+};
+
+/// Newest first, for lists that may hold posts not (yet) published: by publication time, or
+/// else by submission time. Published posts get the same key as under [`NEWEST`], so one
+/// ordering and one cursor form serve both, on both databases.
+pub const NEWEST_SUBMITTED: SortKey = SortKey {
+    kind: KeyKind::TimeOr("created_at"),
+    ..NEWEST
 };
 
 fn col(column: &str) -> Expr {
@@ -32,6 +40,8 @@ impl Row for post::Model {
     }
 
     fn key(&self, _sort: &SortKey) -> KeyValue {
+        // [`NEWEST`] lists published posts only, which have a publication time; both orderings
+        // see this value.
         KeyValue::Time(self.published_at.unwrap_or(self.created_at))
     }
 
@@ -106,9 +116,17 @@ impl Filter {
 
 /// The posts `viewer` may see that match `filter`, newest first.
 pub fn listing(viewer: &Viewer, filter: &Filter) -> Listing {
+    let published_only = filter
+        .statuses
+        .as_ref()
+        .is_none_or(|statuses| statuses.iter().all(|s| *s == PostStatus::Published));
     Listing {
         table: TABLE,
         filter: post::Model::visible_to(viewer).add(filter.condition()),
-        sort: NEWEST,
+        sort: if published_only {
+            NEWEST
+        } else {
+            NEWEST_SUBMITTED
+        },
     }
 }
