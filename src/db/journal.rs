@@ -64,20 +64,13 @@ pub struct Change {
     pub after: Option<serde_json::Value>,
 }
 
-/// Writes the audit entry and the change-feed entry of `change`.
+/// The PostgreSQL advisory lock that serializes journaled transactions, taken first by
+/// [`crate::db::begin_write`].
+pub const WRITE_LOCK: i64 = 7401;
+
+/// Writes the audit entry and the change-feed entry of `change`, in a transaction begun with
+/// [`crate::db::begin_write`] (which holds the journal's lock).
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
-    if crate::db::is_postgres(db) {
-        // Sequence numbers are handed out at insert but become visible at commit: serializing
-        // journaled transactions makes them visible in order, so a partner reading the feed after
-        // `seq` never misses a smaller one that commits later.
-        // The notification is delivered at commit (and not at all on rollback) to every
-        // replica's response cache (`db::changes`).
-        db.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock(7401), pg_notify('{}', '')",
-            crate::db::changes::CHANNEL
-        ))
-        .await?;
-    }
     let now = chrono::Utc::now();
     audit_log::ActiveModel {
         id: NotSet,

@@ -193,15 +193,30 @@ pub async fn analyze(db: &impl ConnectionTrait) -> AppResult<()> {
     Ok(())
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-/// concurrent writers queue on the busy timeout instead of failing when they upgrade a read.
+/// Begins a write transaction, the only way writes begin: every one is journaled
+/// ([`journal::record`]). The write lock is its first step, before any row lock, so that two
+/// writers can only queue, never deadlock: on SQLite `BEGIN IMMEDIATE` (concurrent writers wait
+/// on the busy timeout instead of failing when they upgrade a read); on PostgreSQL the journal's
+/// advisory transaction lock. That lock also makes change-feed sequence numbers, handed out at
+/// insert but visible at commit, visible in order, so a partner reading the feed after `seq`
+/// never misses a smaller one that commits later. The notification it sends is delivered at
+/// commit (and not at all on rollback) to every replica's response cache (`db::changes`).
 pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
-    Ok(db
+    let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
-        .await?)
+        .await?;
+    if is_postgres(&txn) {
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({}), pg_notify('{}', '')",
+            journal::WRITE_LOCK,
+            changes::CHANNEL
+        ))
+        .await?;
+    }
+    Ok(txn)
 }
 
 /// True for PostgreSQL, false for SQLite.

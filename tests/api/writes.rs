@@ -12,6 +12,7 @@ on_both_databases!(
     an_organization_cannot_touch_another,
     bad_input_is_refused_and_changes_nothing,
     parallel_updates_with_one_version_have_one_winner,
+    erasure_beside_updates_never_deadlocks,
     contributions_wait_for_moderation,
     admins_curate_the_directory,
 );
@@ -508,4 +509,71 @@ async fn admins_curate_the_directory(app: TestApp) {
         theme["createTheme"]["theme"],
         json!({ "slug": "passend-wonen-en-werken", "name": "Passend wonen en werken", "description": "Over wonen.", "version": 1 })
     );
+}
+
+/// Erasure and the retention job running beside updates of the same posts queue on the write
+/// lock: each update succeeds or meets CONFLICT, none fails (before, PostgreSQL could deadlock:
+/// the journal's lock was taken after row locks).
+async fn erasure_beside_updates_never_deadlocks(app: TestApp) {
+    const SUBMIT: &str = r#"mutation($title: String!) { submitPost(input: {kind: NEWS, title: $title, body: "Tekst.", authorName: "Piet Jansen", authorEmail: "piet@example.org"}) { post { id version } } }"#;
+    const UPDATE_POST: &str = "mutation($input: UpdatePostInput!) { updatePost(input: $input) { post { version } userErrors { field } } }";
+    const ERASE: &str = "mutation($input: EraseAuthorInput!) { eraseAuthor(input: $input) { erasedPosts userErrors { field } } }";
+    let org_token = app.org_token("ggz-friesland").await;
+    let admin_token = app.token(network_directory::auth::Role::Admin, "beheer", None);
+    let org = app.with_token(org_token.clone());
+    for round in 0..3 {
+        let mut posts = Vec::new();
+        for n in 0..6 {
+            let data = org
+                .data(SUBMIT, json!({ "title": format!("Bericht {round}.{n}") }))
+                .await;
+            posts.push(data["submitPost"]["post"].clone());
+        }
+        let mut tasks = Vec::new();
+        let post = |token: &str, query: &'static str, variables: Value| {
+            let client = app.client.clone();
+            let url = format!("{}/graphql", app.base);
+            let token = token.to_owned();
+            tokio::spawn(async move {
+                let body = json!({ "query": query, "variables": variables });
+                let response = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                response.json::<Value>().await.unwrap()
+            })
+        };
+        for (n, p) in posts.iter().enumerate() {
+            tasks.push(post(
+                &org_token,
+                UPDATE_POST,
+                json!({ "input": { "id": p["id"], "version": p["version"], "title": format!("Bijgewerkt {round}.{n}") } }),
+            ));
+            if n == 2 {
+                tasks.push(post(
+                    &admin_token,
+                    ERASE,
+                    json!({ "input": { "authorEmail": "piet@example.org" } }),
+                ));
+            }
+        }
+        let db = app.db.clone();
+        let retention = tokio::spawn(async move {
+            network_directory::privacy::purge(&db, chrono::Utc::now(), 30).await
+        });
+        for task in tasks {
+            let body = task.await.unwrap();
+            if let Some(errors) = body.get("errors") {
+                assert_eq!(errors[0]["extensions"]["code"], "CONFLICT", "{body}");
+            }
+        }
+        assert!(retention.await.unwrap().is_ok(), "the retention job ran");
+        let left = app
+            .count("SELECT COUNT(*) FROM post WHERE author_name = 'Piet Jansen'")
+            .await;
+        assert_eq!(left, 0, "round {round}: every post of the author erased");
+    }
 }
