@@ -1,7 +1,9 @@
 //! The HTTP surface: the axum router and its layers (CORS, request ids, tracing), GraphiQL at
-//! `/`, the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz` and `/metrics`.
+//! `/` (see [`graphiql`]), the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz` and
+//! `/metrics`.
 
 pub mod cache;
+pub mod graphiql;
 pub mod graphql;
 pub mod limits;
 pub mod persisted;
@@ -9,11 +11,10 @@ pub mod persisted;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -107,7 +108,8 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
         );
     }
     router
-        .route("/", get(graphiql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{*file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -137,15 +139,6 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
         request_id = %id,
         operation = tracing::field::Empty,
         operation_type = tracing::field::Empty,
-    )
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("network-directory")
-            .finish(),
     )
 }
 

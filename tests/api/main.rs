@@ -10,6 +10,7 @@ mod authorization;
 mod cache;
 mod defects;
 mod faults;
+mod graphiql;
 mod hostile;
 mod keys;
 mod limits;
