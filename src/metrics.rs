@@ -30,7 +30,7 @@ pub struct Metrics {
     pub pool_exhausted: IntCounter,
     /// Times the database's circuit breaker opened (the database was found unreachable).
     pub breaker_opened: IntCounter,
-    /// Requests answered 503 at once by the open circuit breaker.
+    /// Requests answered 503 by the circuit breaker without waiting for the pool.
     pub breaker_refusals: IntCounter,
     /// 1 while the circuit breaker is open, else 0.
     pub breaker_open: IntGauge,

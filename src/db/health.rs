@@ -64,7 +64,8 @@ impl Drop for Trial<'_> {
 impl DbHealth {
     /// The health of `db`: the breaker stays open for `open_for` after the database was found
     /// unreachable (a probe gives up after at most `acquire_timeout`, and at most a second).
-    /// `opened` counts the times it opened, `refused` the requests it answered at once.
+    /// `opened` counts the times it opened, `refused` the requests it answered 503 (at once, or
+    /// after a probe that failed).
     pub fn new(
         db: DatabaseConnection,
         open_for: Duration,
@@ -88,7 +89,7 @@ impl DbHealth {
 
     /// Milliseconds on this breaker's clock, never 0.
     fn now(&self) -> u64 {
-        u64::try_from(self.0.started.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+        millis(self.0.started.elapsed()) + 1
     }
 
     /// True while the breaker is open: the database was found unreachable less than the open
@@ -121,15 +122,18 @@ impl DbHealth {
             return Err(1);
         }
         let _trial = Trial(&self.0.trial);
-        if self.probe().await {
-            self.0.open_until.store(0, Ordering::Release);
-            tracing::info!("the database answers again: circuit breaker closed");
-            Ok(())
-        } else {
-            self.open();
-            Err(seconds(
-                u64::try_from(self.0.open_for.as_millis()).unwrap_or(u64::MAX),
-            ))
+        match self.probe().await {
+            Ok(()) => {
+                self.0.open_until.store(0, Ordering::Release);
+                tracing::info!("the database answers again: circuit breaker closed");
+                Ok(())
+            }
+            Err(cause) => {
+                tracing::debug!(%cause, "the database is still unreachable");
+                self.open(&cause);
+                self.0.refused.inc();
+                Err(seconds(millis(self.0.open_for)))
+            }
         }
     }
 
@@ -140,12 +144,7 @@ impl DbHealth {
         if self.is_open() {
             return true;
         }
-        let vouched = |this: &Self| {
-            let at = this.0.reachable_at.load(Ordering::Acquire);
-            let vouched_for = u64::try_from(VOUCHED_FOR.as_millis()).unwrap_or(u64::MAX);
-            at != 0 && this.now().saturating_sub(at) < vouched_for
-        };
-        if vouched(self) {
+        if self.vouched() {
             return false;
         }
         let _probing = self.0.probing.lock().await;
@@ -153,32 +152,42 @@ impl DbHealth {
         if self.is_open() {
             return true;
         }
-        if vouched(self) {
+        if self.vouched() {
             return false;
         }
-        if self.probe().await {
-            false
-        } else {
-            self.open();
-            true
+        match self.probe().await {
+            Ok(()) => false,
+            Err(cause) => {
+                self.open(&cause);
+                true
+            }
         }
     }
 
+    /// True when a probe found the database reachable less than [`VOUCHED_FOR`] ago.
+    fn vouched(&self) -> bool {
+        let at = self.0.reachable_at.load(Ordering::Acquire);
+        at != 0 && self.now().saturating_sub(at) < millis(VOUCHED_FOR)
+    }
+
     /// Opens the breaker for the open period; counts and logs it when it was closed.
-    fn open(&self) {
-        let until = self.now() + u64::try_from(self.0.open_for.as_millis()).unwrap_or(0);
+    fn open(&self, cause: &str) {
+        let until = self.now() + millis(self.0.open_for);
         let previous = self.0.open_until.swap(until, Ordering::AcqRel);
         if previous == 0 {
             self.0.opened.inc();
             tracing::warn!(
-                open_ms = self.0.open_for.as_millis() as u64,
+                %cause,
+                open_ms = millis(self.0.open_for),
                 "the database is unreachable: circuit breaker open, requests are answered 503 at once until a probe finds it back"
             );
         }
     }
 
-    /// Opens a connection outside the pool and pings it, within the probe timeout.
-    async fn probe(&self) -> bool {
+    /// Opens a connection outside the pool and pings it, within the probe timeout. `Err` says
+    /// why the database is taken for unreachable (sqlx's connection errors name the host and
+    /// the cause, never the password).
+    async fn probe(&self) -> Result<(), String> {
         let attempt = async {
             match self.0.db.get_database_backend() {
                 DbBackend::Postgres => {
@@ -187,26 +196,23 @@ impl DbHealth {
                 _ => connect_and_ping(self.0.db.get_sqlite_connection_pool()).await,
             }
         };
-        let reachable = match tokio::time::timeout(self.0.probe_timeout, attempt).await {
-            Ok(Ok(())) => true,
-            Ok(Err(err)) => {
-                // sqlx's connection errors name the host and the cause, never the password.
-                tracing::warn!(cause = %err, "database probe failed");
-                false
-            }
-            Err(_) => {
-                tracing::warn!(
-                    timeout_ms = self.0.probe_timeout.as_millis() as u64,
-                    "database probe timed out"
-                );
-                false
-            }
+        let outcome = match tokio::time::timeout(self.0.probe_timeout, attempt).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!(
+                "no connection within {} ms",
+                millis(self.0.probe_timeout)
+            )),
         };
-        if reachable {
+        if outcome.is_ok() {
             self.0.reachable_at.store(self.now(), Ordering::Release);
         }
-        reachable
+        outcome
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX / 2)
 }
 
 /// Whole seconds, rounded up, at least one.
