@@ -71,7 +71,15 @@ impl App {
         } else {
             DataVersion::local()
         };
+        let db_health = db::health::DbHealth::new(
+            db.clone(),
+            Duration::from_millis(config.database_breaker_open_ms),
+            db::acquire_timeout(config),
+            metrics.breaker_opened.clone(),
+            metrics.breaker_refusals.clone(),
+        );
         let state = AppState {
+            db_health,
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
             token_checks: crate::auth::TokenChecks::new(data_version.clone()),
             cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),

@@ -81,6 +81,26 @@ pub struct Config {
     )]
     pub database_max_connections: u32,
 
+    /// Milliseconds a request waits for a pooled database connection. When every connection
+    /// stays busy that long the request is answered `OVERLOADED` (503).
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub database_acquire_timeout_ms: u64,
+
+    /// Milliseconds the server answers `SERVICE_UNAVAILABLE` at once, without trying the
+    /// database, after it found the database unreachable; then one request probes it.
+    #[arg(
+        long,
+        env = "DATABASE_BREAKER_OPEN_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub database_breaker_open_ms: u64,
+
     /// Address the HTTP server listens on (port 0 picks a free port).
     #[arg(
         long,
@@ -289,6 +309,8 @@ impl Config {
             database_url: Some(Secret::new(database_url)),
             data_dir,
             database_max_connections: 5,
+            database_acquire_timeout_ms: 3000,
+            database_breaker_open_ms: 2000,
             bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
             log_format: LogFormat::Pretty,
             log_filter: "warn".to_owned(),

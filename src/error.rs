@@ -11,6 +11,17 @@ use async_graphql::ErrorExtensions;
 /// A result whose error is an [`AppError`].
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Seconds after which a client may retry when the database is unavailable (`retryAfter`,
+/// `Retry-After`).
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 5;
+
+/// Seconds after which a client may retry when the server is overloaded.
+pub const OVERLOADED_RETRY_AFTER: u64 = 1;
+
+/// What a client reads when the database is unavailable.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "The directory's database is unavailable; please retry shortly.";
+
 /// The codes a client can see in `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -28,6 +39,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The database (or another dependency) is unavailable; retry later.
     ServiceUnavailable,
+    /// The server is busy (every database connection is in use); retry after `retryAfter`.
+    Overloaded,
     /// The request took longer than the server allows.
     Timeout,
     /// The request is not a GraphQL request the server can read.
@@ -55,6 +68,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Overloaded => "OVERLOADED",
             Self::Timeout => "TIMEOUT",
             Self::BadRequest => "BAD_REQUEST",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
@@ -88,6 +102,9 @@ pub enum AppError {
     },
     /// The database cannot be reached; the cause is logged.
     Unavailable(Arc<str>),
+    /// No database connection became free within the acquire timeout: every one is busy, or
+    /// (which only a probe of the database can tell, see `db::health`) none can be opened.
+    Overloaded,
     /// An internal failure; the cause is logged once, the client sees only the request id.
     Internal(Arc<str>),
 }
@@ -129,6 +146,7 @@ impl AppError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Overloaded => ErrorCode::Overloaded,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -144,6 +162,8 @@ impl From<sea_orm::DbErr> for AppError {
                     "the database took too long (busy or locked); nothing was changed, please retry"
                         .to_owned(),
             }
+        } else if is_pool_timeout(&err) {
+            Self::Overloaded
         } else if is_unavailable(&err) {
             Self::Unavailable(err.to_string().into())
         } else {
@@ -165,6 +185,19 @@ fn is_timeout(err: &sea_orm::DbErr) -> bool {
     }
 }
 
+/// True when no pooled connection became free within the acquire timeout.
+fn is_pool_timeout(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+        // Not `DbErr::Conn`: a pool that times out while it is being created could not connect.
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
+        }
+        _ => false,
+    }
+}
+
 /// True when a database error means the database cannot be reached (rather than a bad query).
 fn is_unavailable(err: &sea_orm::DbErr) -> bool {
     use sea_orm::{DbErr, RuntimeErr};
@@ -174,7 +207,6 @@ fn is_unavailable(err: &sea_orm::DbErr) -> bool {
             matches!(
                 e.as_ref(),
                 sea_orm::sqlx::Error::Io(_)
-                    | sea_orm::sqlx::Error::PoolTimedOut
                     | sea_orm::sqlx::Error::PoolClosed
                     | sea_orm::sqlx::Error::WorkerCrashed
                     | sea_orm::sqlx::Error::Tls(_)
@@ -201,8 +233,12 @@ impl From<AppError> for async_graphql::Error {
             AppError::RateLimited { message, .. } => message.clone(),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
-                "The directory's database is unavailable; please retry shortly.".to_owned()
+                UNAVAILABLE_MESSAGE.to_owned()
             }
+            // Logged once per request where it is told from an outage (`http::graphql`).
+            AppError::Overloaded => format!(
+                "The server is busy: every database connection is in use. Please retry in {OVERLOADED_RETRY_AFTER} s."
+            ),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 match &request_id {
@@ -219,8 +255,11 @@ impl From<AppError> for async_graphql::Error {
             if let AppError::Conflict { current, .. } = &err {
                 ext.set("currentVersion", *current);
             }
-            if let AppError::RateLimited { retry_after, .. } = &err {
-                ext.set("retryAfter", *retry_after);
+            match &err {
+                AppError::RateLimited { retry_after, .. } => ext.set("retryAfter", *retry_after),
+                AppError::Unavailable(_) => ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER),
+                AppError::Overloaded => ext.set("retryAfter", OVERLOADED_RETRY_AFTER),
+                _ => {}
             }
         })
     }

@@ -1,10 +1,10 @@
 //! Prometheus metrics of one server (a registry per `App`, no globals): requests by operation
-//! type and outcome, latency, rate-limit rejections, SQL statements and slow ones, and the
-//! database pool, rendered at `/metrics`.
+//! type and outcome, latency, rate-limit rejections, SQL statements and slow ones, the
+//! database pool and its exhaustion, and the database's circuit breaker, rendered at `/metrics`.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -25,6 +25,15 @@ pub struct Metrics {
     pub slow_statements: IntCounter,
     /// Anonymous queries answered from the response cache (`hit`) or computed (`miss`).
     pub response_cache: IntCounterVec,
+    /// Requests answered `OVERLOADED`: no pooled connection became free in time while the
+    /// database was reachable.
+    pub pool_exhausted: IntCounter,
+    /// Times the database's circuit breaker opened (the database was found unreachable).
+    pub breaker_opened: IntCounter,
+    /// Requests answered 503 by the circuit breaker without waiting for the pool.
+    pub breaker_refusals: IntCounter,
+    /// 1 while the circuit breaker is open, else 0.
+    pub breaker_open: IntGauge,
     statements_total: IntCounter,
     pool: IntGaugeVec,
 }
@@ -109,8 +118,44 @@ impl Metrics {
             )
             .expect("a valid metric definition"),
         );
+        let pool_exhausted = register(
+            &registry,
+            IntCounter::new(
+                "db_pool_exhausted_total",
+                "Requests answered OVERLOADED: every database connection stayed busy for the acquire timeout",
+            )
+            .expect("a valid metric definition"),
+        );
+        let breaker_opened = register(
+            &registry,
+            IntCounter::new(
+                "db_breaker_opened_total",
+                "Times the database circuit breaker opened (the database was found unreachable)",
+            )
+            .expect("a valid metric definition"),
+        );
+        let breaker_refusals = register(
+            &registry,
+            IntCounter::new(
+                "db_breaker_refusals_total",
+                "Requests answered 503 at once by the open database circuit breaker",
+            )
+            .expect("a valid metric definition"),
+        );
+        let breaker_open = register(
+            &registry,
+            IntGauge::new(
+                "db_breaker_open",
+                "1 while the database circuit breaker is open",
+            )
+            .expect("a valid metric definition"),
+        );
         Self {
             registry,
+            pool_exhausted,
+            breaker_opened,
+            breaker_refusals,
+            breaker_open,
             requests,
             latency,
             rate_limited,

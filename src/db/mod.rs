@@ -2,6 +2,7 @@
 //! statements the server runs.
 
 pub mod changes;
+pub mod health;
 pub mod journal;
 pub mod page;
 pub mod seed;
@@ -56,8 +57,10 @@ pub async fn connect(
     options
         .max_connections(config.database_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(3))
-        .acquire_timeout(Duration::from_secs(3))
+        // sea-orm applies both as sqlx's acquire timeout, which also bounds opening a
+        // connection (sqlx retries a refused connection until then).
+        .connect_timeout(acquire_timeout(config))
+        .acquire_timeout(acquire_timeout(config))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |opts| {
             opts.foreign_keys(true)
@@ -97,6 +100,11 @@ pub async fn connect(
         }
     });
     Ok((db, counter))
+}
+
+/// How long a request waits for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_MS`).
+pub fn acquire_timeout(config: &Config) -> Duration {
+    Duration::from_millis(config.database_acquire_timeout_ms.max(1))
 }
 
 /// Creates `dir` (and its parents) readable by the owner only (0700), since it holds the

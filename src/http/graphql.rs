@@ -9,7 +9,9 @@
 //! - an unparsable or invalid document is 400 with `application/graphql-response+json` (200 with
 //!   `application/json`, as the specification keeps for legacy clients), and its error never
 //!   echoes the input back;
-//! - rate limits answer 429 with `Retry-After`, an unavailable database 503, a bad token 401.
+//! - rate limits answer 429 with `Retry-After`, an unavailable database or an exhausted pool
+//!   503 with `Retry-After`, a bad token 401; while the database is known to be down (see
+//!   `db::health`) requests are answered 503 at once.
 //!
 //! Every error carries a code from [`ErrorCode`].
 
@@ -125,9 +127,14 @@ fn app_error(media: Media, err: AppError) -> Response {
         AppError::RateLimited { retry_after, .. } => {
             (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after))
         }
-        AppError::Unavailable(_) | AppError::Internal(_) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Some(5))
-        }
+        AppError::Unavailable(_) | AppError::Internal(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(crate::error::UNAVAILABLE_RETRY_AFTER),
+        ),
+        AppError::Overloaded => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(crate::error::OVERLOADED_RETRY_AFTER),
+        ),
         _ => (StatusCode::UNAUTHORIZED, None),
     };
     let unauthenticated = err.code() == ErrorCode::Unauthenticated;
@@ -146,6 +153,73 @@ fn app_error(media: Media, err: AppError) -> Response {
         headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+/// 503 for a request the open circuit breaker refused: nothing ran.
+fn refused_by_breaker(media: Media, retry_after: u64) -> Response {
+    let body = json!({ "errors": [{
+        "message": crate::error::UNAVAILABLE_MESSAGE,
+        "extensions": { "code": ErrorCode::ServiceUnavailable.as_str(), "retryAfter": retry_after },
+    }] });
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+/// What a pool timeout (`OVERLOADED`) or a lost connection (`SERVICE_UNAVAILABLE`) meant,
+/// settled by probing the database (`db::health`): true when it is unreachable (an outage; the
+/// breaker opens). Otherwise a pool timeout was overload: counted and logged once per request.
+async fn database_is_down(state: &AppState, overloaded: bool) -> bool {
+    if state.db_health.confirm_unreachable().await {
+        return true;
+    }
+    if overloaded {
+        state.metrics.pool_exhausted.inc();
+        tracing::warn!(
+            "database pool exhausted: every connection stayed busy for the acquire timeout; answered OVERLOADED"
+        );
+    }
+    false
+}
+
+/// A pool timeout while the database is unreachable: an outage.
+fn pool_timeout_outage() -> AppError {
+    AppError::Unavailable(
+        "no connection within the acquire timeout: the database is unreachable".into(),
+    )
+}
+
+/// [`database_is_down`] for an error met before execution (checking the token).
+async fn settle_database_error(state: &AppState, err: AppError) -> AppError {
+    match err {
+        AppError::Overloaded if database_is_down(state, true).await => pool_timeout_outage(),
+        AppError::Unavailable(_) => {
+            database_is_down(state, false).await;
+            err
+        }
+        err => err,
+    }
+}
+
+/// [`database_is_down`] for the errors of an executed request.
+async fn settle_database_errors(state: &AppState, errors: &mut [async_graphql::ServerError]) {
+    let is = |error: &async_graphql::ServerError, code: ErrorCode| {
+        code_of(error).as_deref() == Some(code.as_str())
+    };
+    let overloaded = errors.iter().any(|e| is(e, ErrorCode::Overloaded));
+    let unavailable = errors.iter().any(|e| is(e, ErrorCode::ServiceUnavailable));
+    if (overloaded || unavailable) && database_is_down(state, overloaded).await {
+        for error in errors.iter_mut().filter(|e| is(e, ErrorCode::Overloaded)) {
+            let outage = async_graphql::Error::from(pool_timeout_outage());
+            error.message = outage.message;
+            error.extensions = outage.extensions;
+        }
+    }
 }
 
 /// POST /graphql: a JSON body `{query, variables?, operationName?, extensions?}`.
@@ -579,6 +653,16 @@ async fn run(
     // Read before running: an answer computed while a write commits is stored under the older
     // version and is never served once the write is known.
     let cache_version = cache_key.as_ref().and_then(|_| state.cache.version());
+    // While the database is known to be down, answer at once instead of waiting for the pool
+    // (introspection does not need the database).
+    if !introspection && let Err(retry_after) = state.db_health.admit().await {
+        state
+            .metrics
+            .requests
+            .with_label_values(&[op_type, "rejected"])
+            .inc();
+        return refused_by_breaker(media, retry_after);
+    }
     let viewer =
         match authenticate(authorization, &state.keys, &state.db, &state.token_checks).await {
             Ok(viewer) => viewer,
@@ -588,7 +672,7 @@ async fn run(
                     .requests
                     .with_label_values(&[op_type, "rejected"])
                     .inc();
-                return app_error(media, err);
+                return app_error(media, settle_database_error(&state, err).await);
             }
         };
     if let Some(session) = viewer.session()
@@ -647,6 +731,7 @@ async fn run(
         return response;
     };
     let mut response = finish(response);
+    settle_database_errors(&state, &mut response.errors).await;
     in_selection_order(&mut response.data, &document, operation_name.as_deref());
     let outcome = if response.errors.is_empty() {
         "ok"
@@ -802,13 +887,8 @@ fn respond(
     let all =
         |wanted: &[&str]| !codes.is_empty() && codes.iter().all(|c| wanted.contains(&c.as_str()));
     let rate_limited = codes.iter().any(|c| c == "RATE_LIMITED");
-    let (status, retry_after) = if rate_limited {
-        state
-            .metrics
-            .rate_limited
-            .with_label_values(&["operation"])
-            .inc();
-        let wait = response
+    let wait = || {
+        response
             .errors
             .iter()
             .filter_map(|e| match e.extensions.as_ref()?.get("retryAfter")? {
@@ -816,10 +896,19 @@ fn respond(
                 _ => None,
             })
             .max()
-            .unwrap_or(1);
-        (StatusCode::TOO_MANY_REQUESTS, Some(wait))
-    } else if matches!(response.data, async_graphql::Value::Null) && all(&["SERVICE_UNAVAILABLE"]) {
-        (StatusCode::SERVICE_UNAVAILABLE, Some(5))
+    };
+    let (status, retry_after) = if rate_limited {
+        state
+            .metrics
+            .rate_limited
+            .with_label_values(&["operation"])
+            .inc();
+        (StatusCode::TOO_MANY_REQUESTS, Some(wait().unwrap_or(1)))
+    } else if matches!(response.data, async_graphql::Value::Null)
+        && all(&["SERVICE_UNAVAILABLE", "OVERLOADED"])
+    {
+        let wait = wait().unwrap_or(crate::error::UNAVAILABLE_RETRY_AFTER);
+        (StatusCode::SERVICE_UNAVAILABLE, Some(wait))
     } else if media == Media::GraphqlResponse
         && matches!(response.data, async_graphql::Value::Null)
         && all(&[

@@ -53,6 +53,8 @@ pub struct AppState {
     pub schemas: Schemas,
     /// The database pool.
     pub db: DatabaseConnection,
+    /// The database's circuit breaker.
+    pub db_health: crate::db::health::DbHealth,
     /// The DataLoaders' batch window.
     pub batch_window: Duration,
     /// Token verification.
@@ -147,14 +149,26 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    // Found unreachable less than the breaker's open period ago: no need to wait for the pool.
+    if state.db_health.is_open() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+    }
     let ping = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.db)).await;
     match ping {
         Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+        _ => {
+            // Down, not just busy: open the breaker, so requests stop waiting for the pool.
+            state.db_health.confirm_unreachable().await;
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
     }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .breaker_open
+        .set(i64::from(state.db_health.is_open()));
     let body = state.metrics.render(&state.db, &state.statements);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -1,13 +1,20 @@
-//! Faults: PostgreSQL going away and coming back under load, and SIGTERM while writes are in
-//! flight: the server stays up, says what is wrong, recovers by itself, and loses no write it
-//! acknowledged.
+//! Faults: PostgreSQL going away and coming back under load, every pooled connection busy,
+//! and SIGTERM while writes are in flight: the server stays up, says what is wrong (an outage is
+//! not overload), answers at once while the database is known to be down, recovers by itself,
+//! and loses no write it acknowledged.
+//!
+//! An outage is only staged on PostgreSQL: a SQLite file does not go away the way a server
+//! does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use network_directory::auth::{Role, TokenKeys};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
 
 use crate::common::{TEST_SECRET, TestApp};
@@ -210,15 +217,8 @@ async fn postgres_outage_and_recovery_under_load() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     cluster.stop();
-    wait_for("/readyz says 503", Duration::from_secs(10), async || {
-        app.get("/readyz").await.status() == 503
-    })
-    .await;
-    assert_eq!(
-        app.get("/healthz").await.status(),
-        200,
-        "the process stays up"
-    );
+    // The first requests after the database went away may wait for the pool (at most the
+    // acquire timeout, 3 s) before their 503: an outage, not overload.
     let started = Instant::now();
     let (status, body) = app
         .anon()
@@ -238,17 +238,63 @@ async fn postgres_outage_and_recovery_under_load() {
         !body.to_string().contains("Connection refused"),
         "no internals: {body}"
     );
+    // Now the database is known to be down: every request is answered at once, with
+    // `Retry-After`, across more than one open period of the breaker (2 s: its half-open probes
+    // fail fast too).
+    for _ in 0..12 {
+        let started = Instant::now();
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .json(&json!({ "query": "{ organizations { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(response.status(), 503);
+        assert!(
+            took < Duration::from_secs(1),
+            "answered at once while the database is known to be down, not after the acquire timeout: {took:?}"
+        );
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry_after);
+        assert!((1..=2).contains(&retry_after), "{retry_after}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let started = Instant::now();
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(1), "/readyz knows");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "the process stays up"
+    );
+    assert_eq!(
+        metric(&app, "db_breaker_opened_total").await,
+        1.0,
+        "one outage"
+    );
+    assert!(metric(&app, "db_breaker_refusals_total").await >= 12.0);
+    assert_eq!(
+        metric(&app, "db_pool_exhausted_total").await,
+        0.0,
+        "not overload"
+    );
 
+    // Back within a few seconds of the database, without a restart.
     cluster.start();
     wait_for(
-        "/readyz says 200 again",
-        Duration::from_secs(30),
-        async || app.get("/readyz").await.status() == 200,
-    )
-    .await;
-    wait_for(
         "queries succeed again",
-        Duration::from_secs(30),
+        Duration::from_secs(10),
         async || {
             app.anon()
                 .request("{ organizations { totalCount } }", json!({}))
@@ -258,6 +304,13 @@ async fn postgres_outage_and_recovery_under_load() {
         },
     )
     .await;
+    wait_for(
+        "/readyz says 200 again",
+        Duration::from_secs(10),
+        async || app.get("/readyz").await.status() == 200,
+    )
+    .await;
+    assert_eq!(metric(&app, "db_breaker_open").await, 0.0);
     let written = app
         .as_admin()
         .data(
@@ -280,6 +333,123 @@ async fn postgres_outage_and_recovery_under_load() {
         );
     }
     app.db.close().await.ok();
+}
+
+/// The value of a metric (with its labels, as `/metrics` writes them), 0 when absent.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+const BUSY_ACQUIRE_TIMEOUT_MS: u64 = 1000;
+
+/// Every pooled connection of `app` busy (`pool` of them): a write waits for the lock that
+/// `lock` holds from outside. A read then gets `OVERLOADED` after the acquire timeout, with
+/// `Retry-After` and `retryAfter`, counted in `/metrics`; the database is not taken for down
+/// (no breaker), and once the lock is gone the write completes and reads are served again.
+async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTransaction) {
+    let token = app.token(Role::Admin, "steunpunt", None);
+    let client = app.client.clone();
+    let url = format!("{}/graphql", app.base);
+    let write = tokio::spawn(async move {
+        let response = client
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({ "query": "mutation { createTag(input: {name: \"Tijdens de drukte\"}) { tag { slug } } }" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    });
+    wait_for(
+        "the waiting write holds every connection",
+        Duration::from_secs(5),
+        async || metric(app, "db_pool_connections{state=\"in_use\"}").await >= f64::from(pool),
+    )
+    .await;
+
+    let started = Instant::now();
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({ "query": "{ organizations { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(
+        body["errors"],
+        json!([{
+            "message": "The server is busy: every database connection is in use. Please retry in 1 s.",
+            "locations": [{ "line": 1, "column": 3 }],
+            "path": ["organizations"],
+            "extensions": { "code": "OVERLOADED", "retryAfter": 1 },
+        }])
+    );
+    assert!(
+        took >= Duration::from_millis(BUSY_ACQUIRE_TIMEOUT_MS),
+        "it waited for a connection: {took:?}"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(metric(app, "db_pool_exhausted_total").await, 1.0);
+    assert_eq!(metric(app, "db_breaker_opened_total").await, 0.0);
+
+    lock.rollback().await.unwrap();
+    let (status, body) = write.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["createTag"]["tag"]["slug"], "tijdens-de-drukte",
+        "{body}"
+    );
+    let (status, body) = app
+        .anon()
+        .request("{ organizations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(metric(app, "db_pool_exhausted_total").await, 1.0);
+}
+
+fn busy(connections: u32) -> impl FnOnce(&mut network_directory::Config) {
+    move |config| {
+        config.database_max_connections = connections;
+        config.database_acquire_timeout_ms = BUSY_ACQUIRE_TIMEOUT_MS;
+    }
+}
+
+#[tokio::test]
+async fn exhausted_pool_is_overload_on_sqlite() {
+    let app = TestApp::sqlite_with(busy(1)).await;
+    // SQLite has one writer: an outside `BEGIN IMMEDIATE` makes the server's write wait.
+    let outside = Database::connect(app.database_url.as_str()).await.unwrap();
+    let lock = outside
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    exhausted_pool_is_overload(&app, 1, lock).await;
+}
+
+#[tokio::test]
+async fn exhausted_pool_is_overload_on_postgres() {
+    // Two connections: one is the replica's listening connection, held for good.
+    let Some(app) = TestApp::postgres_with(busy(2)).await else {
+        return;
+    };
+    let outside = Database::connect(app.database_url.as_str()).await.unwrap();
+    let lock = outside.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE tag IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    exhausted_pool_is_overload(&app, 2, lock).await;
 }
 
 fn server(dir: &Path, port: u16) -> std::process::Child {
