@@ -448,6 +448,7 @@ impl<C: ConnectionTrait> Run<'_, C> {
                 slug: Set(seed.slug.clone()),
                 name: Set(seed.name.clone()),
                 sort_name: Set(fold(&seed.name)),
+                name_words: Set(crate::text::name_words(&seed.name, &seed.also_known_as)),
                 also_known_as: Set(organization::Names(seed.also_known_as.clone())),
                 description: Set(seed.description.trim().to_owned()),
                 website: Set(seed.website.clone()),

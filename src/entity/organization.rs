@@ -23,6 +23,10 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub sort_name: String,
+    /// The folded words of the name and the other names (`text::name_words`), what
+    /// `nameContains` searches; derived, so kept out of audit entries.
+    #[serde(skip)]
+    pub name_words: String,
     #[sea_orm(column_type = "JsonBinary")]
     pub also_known_as: Names,
     #[sea_orm(column_type = "Text")]

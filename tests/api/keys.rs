@@ -143,29 +143,22 @@ async fn a_generated_secret_is_private_and_kept() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), secret);
 }
 
+/// Copies a test key pair's file from `tests/fixtures` (made once with `openssl genpkey`; the
+/// tests need no `openssl` at run time).
+fn fixture(name: &str, to: &std::path::Path) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::copy(&from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+}
+
 #[tokio::test]
 async fn eddsa_keys_from_pem_files() {
     let dir = tempfile::tempdir().unwrap();
     let private = dir.path().join("private.pem");
     let public = dir.path().join("public.pem");
-    let made = Command::new("openssl")
-        .args(["genpkey", "-algorithm", "ed25519", "-out"])
-        .arg(&private)
-        .status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: openssl is needed to make an Ed25519 key");
-        return;
-    }
-    assert!(
-        Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&private)
-            .arg("-out")
-            .arg(&public)
-            .status()
-            .unwrap()
-            .success()
-    );
+    fixture("ed25519.pem", &private);
+    fixture("ed25519.pub.pem", &public);
     let mut config = config(dir.path());
     config.jwt_algorithm = JwtAlgorithm::EdDsa;
     config.jwt_public_key_file = Some(public.clone());
@@ -202,31 +195,8 @@ async fn rs256_keys_from_pem_files() {
     let dir = tempfile::tempdir().unwrap();
     let private = dir.path().join("rsa.pem");
     let public = dir.path().join("rsa.pub.pem");
-    let made = Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&private)
-        .status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: openssl is needed to make an RSA key");
-        return;
-    }
-    assert!(
-        Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&private)
-            .arg("-out")
-            .arg(&public)
-            .status()
-            .unwrap()
-            .success()
-    );
+    fixture("rsa.pem", &private);
+    fixture("rsa.pub.pem", &public);
     let mut config = config(dir.path());
     config.jwt_algorithm = JwtAlgorithm::Rs256;
     config.jwt_public_key_file = Some(public);

@@ -25,9 +25,9 @@ const DIRECTORY: &str = r#"query($first: Int!) {
 async fn add_fifty_organizations(app: &TestApp) {
     for i in 0..50 {
         app.sql(&format!(
-            "INSERT INTO organization (created_at, updated_at, version, slug, name, sort_name, also_known_as, \
+            "INSERT INTO organization (created_at, updated_at, version, slug, name, sort_name, name_words, also_known_as, \
              description, status) VALUES ('2024-01-01 00:00:00+00:00', '2024-01-01 00:00:00+00:00', 1, \
-             'test-{i:02}', 'Test {i:02}', 'test {i:02}', '[]', 'Een testorganisatie.', 'participant')"
+             'test-{i:02}', 'Test {i:02}', 'test {i:02}', 'test {i:02}', '[]', 'Een testorganisatie.', 'participant')"
         ))
         .await;
         let org = format!("(SELECT id FROM organization WHERE slug = 'test-{i:02}')");

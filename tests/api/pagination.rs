@@ -196,7 +196,6 @@ async fn page_through_posts(app: &TestApp, statuses: Value, first: u32) -> (Vec<
     let admin = app.as_admin();
     let mut ids = Vec::new();
     let mut after = Value::Null;
-    let mut total = 0;
     for _ in 0..100 {
         let data = admin
             .data(
@@ -205,7 +204,7 @@ async fn page_through_posts(app: &TestApp, statuses: Value, first: u32) -> (Vec<
             )
             .await;
         let page = &data["posts"];
-        total = page["totalCount"].as_u64().unwrap();
+        let total = page["totalCount"].as_u64().unwrap();
         for edge in page["edges"].as_array().unwrap() {
             ids.push(edge["node"]["id"].as_str().unwrap().to_owned());
         }

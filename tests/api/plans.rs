@@ -23,10 +23,13 @@ async fn pages_read_along_indexes_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
 async fn pages_read_along_indexes_on_postgres() {
-    if let Some(url) = crate::common::empty_postgres_database().await {
-        pages_read_along_indexes(TestApp::on_database(url, unseeded).await).await;
-    }
+    let url = crate::common::empty_postgres_database().await;
+    pages_read_along_indexes(TestApp::on_database(url, unseeded).await).await;
 }
 
 /// One page statement to check: what it is, the statement, the index SQLite must use, and the

@@ -28,10 +28,15 @@ mod a_locked_database_times_out_cleanly {
     }
 
     #[tokio::test]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+    )]
     async fn postgres() {
-        if let Some(app) = TestApp::postgres_with(super::short_timeout).await {
-            super::a_locked_database_times_out_cleanly(app).await;
-        }
+        super::a_locked_database_times_out_cleanly(
+            TestApp::postgres_with(super::short_timeout).await,
+        )
+        .await;
     }
 }
 

@@ -249,6 +249,47 @@ async fn filters_organizations(app: TestApp) {
             .await
             .is_empty()
     );
+    // Punctuation and diacritics are folded alike in names and other names: "noord holland"
+    // finds "Noord-Holland-Noord"; a quote is in no name (it used to match the stored JSON of
+    // every organization with another name).
+    assert_eq!(
+        organization_slugs(&app, json!({ "nameContains": "noord holland" })).await,
+        vec!["ggz-noord-holland-noord"]
+    );
+    assert_eq!(
+        organization_slugs(&app, json!({ "nameContains": "Noord-Holland–Noord!" })).await,
+        vec!["ggz-noord-holland-noord"]
+    );
+    assert!(
+        organization_slugs(&app, json!({ "nameContains": "\"" }))
+            .await
+            .is_empty()
+    );
+    let kwintes = app
+        .id_of(
+            network_directory::graphql::node::NodeType::Organization,
+            "organization",
+            "kwintes",
+        )
+        .await;
+    let renamed = app
+        .as_admin()
+        .data(
+            "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { userErrors { field } } }",
+            json!({ "input": { "id": kwintes, "version": 1, "alsoKnownAs": ["Cliëntenhuis Één"] } }),
+        )
+        .await;
+    assert_eq!(renamed["updateOrganization"]["userErrors"], json!([]));
+    assert_eq!(
+        organization_slugs(&app, json!({ "nameContains": "clientenhuis een" })).await,
+        vec!["kwintes"]
+    );
+    // A query never spans two names: "kwintes clientenhuis" is in neither.
+    assert!(
+        organization_slugs(&app, json!({ "nameContains": "kwintes clientenhuis" }))
+            .await
+            .is_empty()
+    );
     assert!(
         organization_slugs(&app, json!({ "nameContains": "_" }))
             .await

@@ -77,4 +77,17 @@ async fn migrations_run_back_and_forth(app: TestApp) {
     assert_eq!(app.count("SELECT COUNT(*) FROM organization").await, 0);
     network_directory::db::seed::seed(&app.db).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM organization").await, before);
+
+    // The last migration undone and redone over existing rows fills in what it adds: the
+    // words `nameContains` searches.
+    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    migration::Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM organization WHERE name_words = 'arkin|mentrum' \
+             OR name_words = 'ggz noord holland noord'"
+        )
+        .await,
+        2
+    );
 }

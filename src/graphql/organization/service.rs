@@ -4,15 +4,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::organization;
 use crate::error::AppResult;
 use crate::graphql::loader::Row;
-use crate::text::fold;
+use crate::text::words;
 use crate::vocab::{CareDomain, OrganizationStatus};
 
 const TABLE: &str = "organization";
@@ -185,22 +183,21 @@ impl Filter {
             let values: Vec<String> = statuses.iter().map(sea_orm::ActiveEnum::to_value).collect();
             cond = cond.add(col(TABLE, "status").is_in(values));
         }
+        // Compared as folded words: "noord holland" finds "Noord-Holland-Noord", "clienten"
+        // finds "Cliënten", in the name and the other names alike. An empty text filters
+        // nothing; one without letters or digits (`%`, `"`) is in no name's words.
         if let Some(text) = self
             .name_contains
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            cond = cond.add(
-                Condition::any()
-                    .add(col(TABLE, "sort_name").like(like_pattern(&fold(text))))
-                    .add(
-                        Expr::expr(Func::lower(
-                            col(TABLE, "also_known_as").cast_as(Alias::new("TEXT")),
-                        ))
-                        .like(like_pattern(&text.to_lowercase())),
-                    ),
-            );
+            let text = words(text);
+            cond = cond.add(if text.is_empty() {
+                Expr::val(false)
+            } else {
+                col(TABLE, "name_words").like(like_pattern(&text))
+            });
         }
         cond
     }

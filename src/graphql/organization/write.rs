@@ -18,7 +18,7 @@ use crate::entity::organization;
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCode};
-use crate::text::fold;
+use crate::text::{fold, name_words};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
 /// Changes to an organization: only the fields given change; `null` clears an optional field.
@@ -159,7 +159,8 @@ impl Changes {
         Ok(resolved)
     }
 
-    fn apply(self, row: &mut organization::ActiveModel) {
+    /// Puts the changes into `row`, the row as it was `before` (none for a new row).
+    fn apply(self, row: &mut organization::ActiveModel, before: Option<&organization::Model>) {
         if let Some(slug) = self.slug {
             row.slug = Set(slug);
         }
@@ -171,6 +172,16 @@ impl Changes {
             row.also_known_as = Set(organization::Names(
                 names.into_iter().map(|n| n.trim().to_owned()).collect(),
             ));
+        }
+        // The words `nameContains` searches follow the names, the changed ones or else those
+        // the row had.
+        let name = row.name.try_as_ref().or(before.map(|b| &b.name));
+        let names = row
+            .also_known_as
+            .try_as_ref()
+            .or(before.map(|b| &b.also_known_as));
+        if let (Some(name), Some(names)) = (name, names) {
+            row.name_words = Set(name_words(name, &names.0));
         }
         if let Some(description) = self.description {
             row.description = Set(description);
@@ -353,7 +364,7 @@ pub async fn create(
         internal_notes: Set(None),
         ..Default::default()
     };
-    changes.apply(&mut row);
+    changes.apply(&mut row, None);
     let txn = crate::db::begin_write(db).await?;
     let row = match row.insert(&txn).await {
         Ok(row) => row,
@@ -432,7 +443,7 @@ pub async fn update(
         id: sea_orm::ActiveValue::Unchanged(id),
         ..Default::default()
     };
-    changes.apply(&mut row);
+    changes.apply(&mut row, Some(&before));
     let txn = crate::db::begin_write(db).await?;
     let before_snapshot = snapshot(&txn, &before).await?;
     let after = update_versioned::<organization::Entity, _>(&txn, id, version, row).await?;

@@ -9,7 +9,6 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -108,8 +107,10 @@ impl TestApp {
         Self::sqlite_with(|_| {}).await
     }
 
-    /// A server on a fresh PostgreSQL database, or `None` when PostgreSQL is not available.
-    pub async fn postgres() -> Option<Self> {
+    /// A server on a fresh PostgreSQL database. Only for tests marked
+    /// `#[cfg_attr(not(postgres_tests), ignore = ...)]` (see `build.rs`): they fail when
+    /// PostgreSQL is asked for and missing.
+    pub async fn postgres() -> Self {
         Self::postgres_with(|_| {}).await
     }
 
@@ -121,10 +122,10 @@ impl TestApp {
     }
 
     /// [`TestApp::postgres`] with a changed configuration.
-    pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Option<Self> {
-        let url = postgres_test_database().await?;
+    pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let url = postgres_test_database().await;
         let dir = tempfile::tempdir().expect("temp dir");
-        Some(Self::start(url, dir, configure).await)
+        Self::start(url, dir, configure).await
     }
 
     /// A server on the given database URL (already created), with a changed configuration.
@@ -309,12 +310,14 @@ fn with_database(server: &str, name: &str) -> String {
     }
 }
 
-/// The URL of a fresh, empty PostgreSQL database (not even migrated), or `None` when
-/// PostgreSQL is not available (a failure under `REQUIRE_POSTGRES=1`).
-pub async fn empty_postgres_database() -> Option<String> {
-    // Through the template's set-up, which checks availability and REQUIRE_POSTGRES.
-    postgres_test_database().await?;
-    let (server, template) = TEMPLATE.get()?.as_ref()?;
+/// The URL of a fresh, empty PostgreSQL database (not even migrated).
+pub async fn empty_postgres_database() -> String {
+    // Through the template's set-up, which checks that PostgreSQL is there.
+    postgres_test_database().await;
+    let (server, template) = TEMPLATE
+        .get()
+        .and_then(Option::as_ref)
+        .expect("the template exists");
     let name = format!(
         "{template}_empty_{}",
         NEXT_DB.fetch_add(1, Ordering::Relaxed)
@@ -327,11 +330,13 @@ pub async fn empty_postgres_database() -> Option<String> {
         .await
         .expect("create an empty database");
     admin.close().await.expect("close");
-    Some(with_database(server, &name))
+    with_database(server, &name)
 }
 
-/// The URL of a fresh PostgreSQL database copied from the migrated, seeded template.
-async fn postgres_test_database() -> Option<String> {
+/// The URL of a fresh PostgreSQL database copied from the migrated, seeded template; a test
+/// failure when PostgreSQL was asked for (`TEST_POSTGRES=1`, `REQUIRE_POSTGRES=1`) but
+/// `TEST_POSTGRES_URL` is not set.
+async fn postgres_test_database() -> String {
     let template = TEMPLATE.get_or_init(|| {
         // A runtime of its own: the pool used to build the template must not outlive this.
         std::thread::spawn(make_template)
@@ -339,19 +344,10 @@ async fn postgres_test_database() -> Option<String> {
             .expect("template thread")
     });
     let Some((server, template)) = template else {
-        let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set"
+        panic!(
+            "the PostgreSQL tests were compiled in (TEST_POSTGRES=1 or REQUIRE_POSTGRES=1) but \
+             TEST_POSTGRES_URL is not set: run `scripts/with-postgres cargo test`"
         );
-        static SAID: OnceLock<()> = OnceLock::new();
-        SAID.get_or_init(|| {
-            let _ = writeln!(
-                std::io::stderr(),
-                "PostgreSQL tests skipped: TEST_POSTGRES_URL is not set (run `scripts/with-postgres cargo test`)"
-            );
-        });
-        return None;
     };
     let name = format!("{template}_{}", NEXT_DB.fetch_add(1, Ordering::Relaxed));
     let admin = Database::connect(server.as_str())
@@ -362,7 +358,7 @@ async fn postgres_test_database() -> Option<String> {
         .await
         .expect("create test database");
     admin.close().await.expect("close");
-    Some(with_database(server, &name))
+    with_database(server, &name)
 }
 
 fn make_template() -> Option<(String, String)> {
@@ -414,10 +410,12 @@ macro_rules! on_both_databases {
                 }
 
                 #[tokio::test]
+                #[cfg_attr(
+                    not(postgres_tests),
+                    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+                )]
                 async fn postgres() {
-                    if let Some(app) = $crate::common::TestApp::postgres().await {
-                        super::$test(app).await;
-                    }
+                    super::$test($crate::common::TestApp::postgres().await).await;
                 }
             }
         )*
