@@ -149,6 +149,12 @@ pub struct Config {
     )]
     pub jwt_audience: String,
 
+    /// Key (at least 32 bytes) of the keyed hash (HMAC-SHA256) of authors' e-mail addresses, by
+    /// which erasure finds an author after retention deleted the address. Every replica needs
+    /// the same key. Default: generated once into DATA_DIR/email-hash-key.
+    #[arg(long, env = "EMAIL_HASH_KEY", hide_env_values = true, global = true)]
+    pub email_hash_key: Option<Secret>,
+
     /// Days after a moderation decision when the author's e-mail address is deleted and a
     /// rejected contribution is purged.
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 30, global = true)]
@@ -301,6 +307,7 @@ impl Config {
             jwt_private_key_file: None,
             jwt_issuer: "network-directory".to_owned(),
             jwt_audience: "network-directory".to_owned(),
+            email_hash_key: None,
             retention_days: 30,
             max_body_bytes: 64 * 1024,
             max_query_bytes: 16 * 1024,

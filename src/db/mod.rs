@@ -101,7 +101,7 @@ pub async fn connect(
 
 /// Creates `dir` (and its parents) readable by the owner only (0700), since it holds the
 /// database and the token secret.
-fn private_dir(dir: &std::path::Path) -> AppResult<()> {
+pub(crate) fn private_dir(dir: &std::path::Path) -> AppResult<()> {
     let cannot =
         |err: std::io::Error| AppError::internal(format!("cannot create {}: {err}", dir.display()));
     if !dir.exists() {
@@ -163,6 +163,15 @@ pub async fn checkpoint(db: &impl ConnectionTrait) -> AppResult<()> {
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
     Migrator::up(db, None).await.map_err(AppError::from)
+}
+
+/// The migrations not yet applied (read only: creates nothing).
+pub async fn pending_migrations(db: &DatabaseConnection) -> AppResult<Vec<String>> {
+    Ok(Migrator::get_pending_migrations_read_only(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
 }
 
 /// Rolls back the last `steps` migrations.

@@ -89,9 +89,11 @@ pub fn build_schemas(
     db: DatabaseConnection,
     limits: &SchemaLimits,
     costs: std::sync::Arc<crate::http::limits::Limits>,
+    email_hash_key: crate::privacy::EmailHashKey,
 ) -> Schemas {
     let mut main = builder()
         .data(db.clone())
+        .data(email_hash_key)
         .limit_directives(limits.directives)
         // Depth and cost are checked by the cost extension, which says by how much.
         .extension(cost::CostBudgetFactory {
@@ -125,6 +127,11 @@ pub fn sdl() -> String {
 /// The database connection of the request.
 pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The key of the e-mail address hashes.
+pub fn email_hash_key<'a>(ctx: &'a Context<'_>) -> &'a crate::privacy::EmailHashKey {
+    ctx.data_unchecked::<crate::privacy::EmailHashKey>()
 }
 
 /// The caller of the request.

@@ -22,5 +22,6 @@ mod read;
 mod schema;
 mod seed;
 mod server;
+mod tokens;
 mod visibility;
 mod writes;
