@@ -68,7 +68,8 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<Secret>,
 
-    /// Directory for the embedded default's SQLite file and the generated JWT secret.
+    /// Directory for the embedded default's SQLite file, the generated JWT secret and the
+    /// generated e-mail hash key.
     #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
