@@ -45,6 +45,12 @@ impl App {
         let metrics = Metrics::new();
         let (db, statements) = db::connect(config, Some(metrics.slow_statements.clone())).await?;
         db::migrate(&db).await?;
+        if db::is_postgres(&db) && config.email_hash_key.is_none() {
+            tracing::warn!(
+                "EMAIL_HASH_KEY is not set: e-mail addresses are hashed with the key generated in \
+                 DATA_DIR; every replica needs the same key, so set EMAIL_HASH_KEY in production"
+            );
+        }
         email_hash_key.check_database(&db).await?;
         let hashed = crate::privacy::backfill_email_hashes(&db, &email_hash_key).await?;
         if hashed > 0 {
