@@ -20,6 +20,7 @@ use crate::http::cache::ResponseCache;
 use crate::http::limits::Limits;
 use crate::http::{AppState, HttpLimits, router};
 use crate::metrics::Metrics;
+use crate::privacy::EmailHashKey;
 use axum::http::HeaderValue;
 
 /// A built server, bound and ready to run.
@@ -32,6 +33,7 @@ pub struct App {
     grace: Duration,
     ceiling: Option<axum::body::Bytes>,
     data_version: DataVersion,
+    email_hash_key: EmailHashKey,
 }
 
 impl App {
@@ -39,9 +41,24 @@ impl App {
     /// database (when configured) and binds the listener.
     pub async fn build(config: &Config) -> AppResult<Self> {
         let keys = Arc::new(TokenKeys::from_config(config)?);
+        let email_hash_key = EmailHashKey::from_config(config)?;
         let metrics = Metrics::new();
         let (db, statements) = db::connect(config, Some(metrics.slow_statements.clone())).await?;
         db::migrate(&db).await?;
+        if db::is_postgres(&db) && config.email_hash_key.is_none() {
+            tracing::warn!(
+                "EMAIL_HASH_KEY is not set: e-mail addresses are hashed with the key generated in \
+                 DATA_DIR; every replica needs the same key, so set EMAIL_HASH_KEY in production"
+            );
+        }
+        email_hash_key.check_database(&db).await?;
+        let hashed = crate::privacy::backfill_email_hashes(&db, &email_hash_key).await?;
+        if hashed > 0 {
+            tracing::info!(
+                posts = hashed,
+                "hashed the e-mail addresses of posts written before hashes existed"
+            );
+        }
         if config.seed_on_empty && db::seed::is_empty(&db).await? {
             let report = db::seed::seed(&db).await?;
             tracing::info!(
@@ -81,9 +98,15 @@ impl App {
         let state = AppState {
             db_health,
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
+            introspection: crate::http::introspection::IntrospectionAnswers::default(),
             token_checks: crate::auth::TokenChecks::new(data_version.clone()),
             cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),
-            schemas: build_schemas(db.clone(), &schema_limits, limits.clone()),
+            schemas: build_schemas(
+                db.clone(),
+                &schema_limits,
+                limits.clone(),
+                email_hash_key.clone(),
+            ),
             db,
             batch_window: Duration::from_millis(config.batch_window_ms),
             keys,
@@ -112,6 +135,7 @@ impl App {
             None => None,
         };
         Ok(Self {
+            email_hash_key,
             data_version,
             ceiling,
             listener,
@@ -138,6 +162,11 @@ impl App {
         self.state.keys.clone()
     }
 
+    /// The key of the e-mail address hashes (tests run the retention job with it).
+    pub fn email_hash_key(&self) -> EmailHashKey {
+        self.email_hash_key.clone()
+    }
+
     /// The counter of SQL statements run.
     pub fn statements(&self) -> StatementCounter {
         self.state.statements.clone()
@@ -150,6 +179,7 @@ impl App {
         let db = self.state.db.clone();
         let retention = tokio::spawn(crate::privacy::run_retention(
             db.clone(),
+            self.email_hash_key.clone(),
             self.retention_days,
         ));
         let follow = tokio::spawn(db::changes::follow(db.clone(), self.data_version.clone()));

@@ -41,7 +41,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
     Schema,
-    /// Issue a token (JWT) and print it on standard output.
+    /// Issue a token (JWT), record it in the database (administrators list and revoke it by
+    /// its ID, never the token itself) and print it on standard output.
     Token {
         /// The role: admin, organization or partner.
         #[arg(long, value_enum)]

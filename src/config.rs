@@ -68,7 +68,8 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<Secret>,
 
-    /// Directory for the embedded default's SQLite file and the generated JWT secret.
+    /// Directory for the embedded default's SQLite file, the generated JWT secret and the
+    /// generated e-mail hash key.
     #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
@@ -168,6 +169,12 @@ pub struct Config {
         global = true
     )]
     pub jwt_audience: String,
+
+    /// Key (at least 32 bytes) of the keyed hash (HMAC-SHA256) of authors' e-mail addresses, by
+    /// which erasure finds an author after retention deleted the address. Every replica needs
+    /// the same key. Default: generated once into DATA_DIR/email-hash-key.
+    #[arg(long, env = "EMAIL_HASH_KEY", hide_env_values = true, global = true)]
+    pub email_hash_key: Option<Secret>,
 
     /// Days after a moderation decision when the author's e-mail address is deleted and a
     /// rejected contribution is purged.
@@ -323,6 +330,7 @@ impl Config {
             jwt_private_key_file: None,
             jwt_issuer: "network-directory".to_owned(),
             jwt_audience: "network-directory".to_owned(),
+            email_hash_key: None,
             retention_days: 30,
             max_body_bytes: 64 * 1024,
             max_query_bytes: 16 * 1024,

@@ -99,6 +99,17 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 )));
             }
             let (conn, _) = db::connect(&config, None).await?;
+            // The token is recorded, so that administrators can list and revoke it: the
+            // database must have the table, which the server's migrations create.
+            if !db::pending_migrations(&conn).await?.is_empty() {
+                return Err(AppError::bad_input(format!(
+                    "the database {} is not up to date: run `network-directory migrate` (or start the server) first",
+                    db::sqlite_file(url.expose()).map_or_else(
+                        || "at DATABASE_URL".to_owned(),
+                        |path| format!("at {}", path.display())
+                    )
+                )));
+            }
             let keys = TokenKeys::from_config(&config)?;
             let token = issue_token(&conn, &keys, role, org, sub, ttl).await?;
             let mut out = std::io::stdout().lock();
@@ -114,7 +125,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
-/// Issues a token, checking that its organization or partner exists.
+/// Issues a token and records it, checking that its organization or partner exists.
 async fn issue_token(
     conn: &sea_orm::DatabaseConnection,
     keys: &TokenKeys,
@@ -123,8 +134,7 @@ async fn issue_token(
     sub: Option<String>,
     ttl: std::time::Duration,
 ) -> Result<String, AppError> {
-    use network_directory::graphql::node::NodeType;
-    let (role, sub, org) = match role {
+    let (role, sub, organization_id) = match role {
         TokenRole::Admin => (Role::Admin, sub.unwrap_or_else(|| "admin".to_owned()), None),
         TokenRole::Partner => {
             let sub =
@@ -136,14 +146,12 @@ async fn issue_token(
             let slug =
                 org.ok_or_else(|| AppError::bad_input("--role organization needs --org SLUG"))?;
             let id = lookup(conn, "organization", &slug).await?;
-            (
-                Role::Organization,
-                sub.unwrap_or(slug),
-                Some(NodeType::Organization.id(id).to_string()),
-            )
+            (Role::Organization, sub.unwrap_or(slug), Some(id))
         }
     };
-    let (token, claims) = keys.issue(role, &sub, org, ttl)?;
+    let (token, claims) =
+        network_directory::auth::issued::issue(conn, keys, role, &sub, organization_id, ttl)
+            .await?;
     tracing::info!(role = role.as_str(), sub = %claims.sub, jti = %claims.jti, expires_at = %claims.expires_at(), "token issued");
     Ok(token)
 }

@@ -25,6 +25,8 @@ pub struct Metrics {
     pub slow_statements: IntCounter,
     /// Anonymous queries answered from the response cache (`hit`) or computed (`miss`).
     pub response_cache: IntCounterVec,
+    /// Introspection-only requests answered from memory (`memory`) or computed (`computed`).
+    pub introspection_answers: IntCounterVec,
     /// Requests answered `OVERLOADED`: no pooled connection became free in time while the
     /// database was reachable.
     pub pool_exhausted: IntCounter,
@@ -97,6 +99,17 @@ impl Metrics {
             )
             .expect("a valid metric definition"),
         );
+        let introspection_answers = register(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "graphql_introspection_answers_total",
+                    "Introspection-only requests answered from memory (memory) or computed (computed)",
+                ),
+                &["source"],
+            )
+            .expect("a valid metric definition"),
+        );
         let slow_statements = register(
             &registry,
             IntCounter::new(
@@ -161,6 +174,7 @@ impl Metrics {
             rate_limited,
             slow_statements,
             response_cache,
+            introspection_answers,
             statements_total,
             pool,
         }

@@ -1,15 +1,29 @@
 //! Retention of personal data in contributions: an author's moderation e-mail address is
 //! deleted, and a rejected contribution purged, `RETENTION_DAYS` after the moderation decision.
 //! The job runs at start and then hourly; each run is one transaction, journaled.
+//!
+//! An address outlives retention only as a keyed hash ([`EmailHashKey`]: HMAC-SHA256 of the
+//! trimmed, lowercased address under a server key), by which erasure on request still finds the
+//! author's posts. Without the key the hash cannot be checked against guessed addresses; the
+//! key never enters the database, and a fingerprint of it there makes a server with another key
+//! refuse to start (hashes made under two keys would miss each other).
 
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sha2::Sha256;
 
+use crate::config::Config;
 use crate::db::journal::{self, Actor, Change, Operation};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What one retention run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +35,11 @@ pub struct RetentionReport {
 }
 
 /// Runs the retention job hourly, forever (the server aborts it at shutdown).
-pub async fn run_retention(db: DatabaseConnection, days: u32) {
+pub async fn run_retention(db: DatabaseConnection, key: EmailHashKey, days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match purge(&db, Utc::now(), days).await {
+        match purge(&db, &key, Utc::now(), days).await {
             Ok(report) if report != RetentionReport::default() => {
                 tracing::info!(
                     emails = report.emails_deleted,
@@ -44,8 +58,11 @@ fn col(name: &str) -> Expr {
 }
 
 /// Deletes e-mail addresses and purges rejected contributions moderated before `now - days`.
+/// An address is hashed with `key` before it is deleted, when it has no hash yet (a row written
+/// before hashes existed).
 pub async fn purge(
     db: &DatabaseConnection,
+    key: &EmailHashKey,
     now: DateTime<Utc>,
     days: u32,
 ) -> AppResult<RetentionReport> {
@@ -88,14 +105,219 @@ pub async fn purge(
             .to_owned();
         txn.execute(&delete).await?;
     }
+    hash_missing(
+        &txn,
+        key,
+        Condition::all().add(col("moderated_at").lt(cutoff)),
+        u64::MAX,
+    )
+    .await?;
     let update = Query::update()
         .table(Alias::new("post"))
         .value(Alias::new("author_email"), Option::<String>::None)
         .and_where(col("author_email").is_not_null())
+        // A row written since the hashing above (PostgreSQL reads committed rows afresh per
+        // statement) keeps its address until the next run hashes it.
+        .and_where(col("author_email_hash").is_not_null())
         .and_where(col("moderated_at").lt(cutoff))
         .to_owned();
     report.emails_deleted = txn.execute(&update).await?.rows_affected();
     txn.commit().await?;
     crate::db::checkpoint(db).await?;
     Ok(report)
+}
+
+/// The shortest `EMAIL_HASH_KEY` accepted.
+pub const MIN_EMAIL_HASH_KEY_BYTES: usize = 32;
+
+/// The key of the keyed hash of authors' e-mail addresses. `Debug` never shows it.
+#[derive(Clone)]
+pub struct EmailHashKey(Arc<Hmac<Sha256>>);
+
+impl fmt::Debug for EmailHashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EmailHashKey([redacted])")
+    }
+}
+
+/// Where the embedded default keeps the key it generates.
+pub fn generated_email_hash_key_path(config: &Config) -> PathBuf {
+    config.data_dir.join("email-hash-key")
+}
+
+/// An address as it is hashed and compared: trimmed and lowercased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl EmailHashKey {
+    /// A key from its bytes, refused when shorter than [`MIN_EMAIL_HASH_KEY_BYTES`].
+    pub fn new(key: &[u8]) -> AppResult<Self> {
+        if key.len() < MIN_EMAIL_HASH_KEY_BYTES {
+            return Err(AppError::internal(format!(
+                "EMAIL_HASH_KEY must be at least {MIN_EMAIL_HASH_KEY_BYTES} bytes"
+            )));
+        }
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(AppError::internal)?;
+        Ok(Self(Arc::new(mac)))
+    }
+
+    /// `EMAIL_HASH_KEY`, or the key generated once into the data directory (mode 0600).
+    pub fn from_config(config: &Config) -> AppResult<Self> {
+        if let Some(key) = &config.email_hash_key {
+            return Self::new(key.expose().as_bytes());
+        }
+        let path = generated_email_hash_key_path(config);
+        if !path.exists() {
+            crate::db::private_dir(&config.data_dir)?;
+            let mut bytes = [0u8; 48];
+            getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+            if create_once(&path, URL_SAFE_NO_PAD.encode(bytes).as_bytes())? {
+                tracing::info!(path = %path.display(), "generated a new key for hashing e-mail addresses");
+            }
+        }
+        let key = std::fs::read(&path)
+            .map_err(|err| AppError::internal(format!("cannot read {}: {err}", path.display())))?;
+        Self::new(key.trim_ascii())
+    }
+
+    fn mac(&self, domain: &[u8], message: &[u8]) -> String {
+        let mut mac = Hmac::clone(&self.0);
+        mac.update(domain);
+        mac.update(message);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The hash of an address (after [`normalize_email`]): 64 hexadecimal digits.
+    pub fn hash(&self, email: &str) -> String {
+        self.mac(b"author-email\0", normalize_email(email).as_bytes())
+    }
+
+    /// What the database keeps to recognise the key: a hash of a fixed text, which tells
+    /// nothing about the key.
+    fn fingerprint(&self) -> String {
+        self.mac(b"key-fingerprint\0", b"email_hash_key")
+    }
+
+    /// Records the key's fingerprint in a database that has none, and refuses a database whose
+    /// hashes were made with another key (another replica's, or a lost generated key).
+    pub async fn check_database(&self, db: &impl ConnectionTrait) -> AppResult<()> {
+        let insert = Query::insert()
+            .into_table(Alias::new("key_fingerprint"))
+            .columns(["name", "fingerprint", "created_at"].map(Alias::new))
+            .values([
+                "email_hash_key".into(),
+                self.fingerprint().into(),
+                Utc::now().into(),
+            ])
+            .map_err(AppError::internal)?
+            .on_conflict(
+                OnConflict::column(Alias::new("name"))
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        db.execute(&insert).await?;
+        let select = Query::select()
+            .column(Alias::new("fingerprint"))
+            .from(Alias::new("key_fingerprint"))
+            .and_where(Expr::col(Alias::new("name")).eq("email_hash_key"))
+            .to_owned();
+        let stored: Option<String> = match db.query_one(&select).await? {
+            Some(row) => Some(row.try_get("", "fingerprint")?),
+            None => None,
+        };
+        if stored.as_deref() != Some(self.fingerprint().as_str()) {
+            return Err(AppError::internal(
+                "the e-mail hash key is not the one this database's hashes were made with: give \
+                 every server the same EMAIL_HASH_KEY (or restore DATA_DIR/email-hash-key); see \
+                 the README on EMAIL_HASH_KEY",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Creates `path` with `contents`, readable by the owner only, unless it exists: written to a
+/// private temporary file first and linked into place, so that a server starting at the same
+/// moment reads either no file or the whole key. Returns true when this call created it.
+fn create_once(path: &Path, contents: &[u8]) -> AppResult<bool> {
+    use std::io::Write;
+    let cannot = |err: std::io::Error| {
+        AppError::internal(format!("cannot create {}: {err}", path.display()))
+    };
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).map_err(AppError::internal)?;
+    let temporary = path.with_extension(format!("tmp-{}", URL_SAFE_NO_PAD.encode(suffix)));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()));
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(err) => Err(cannot(err)),
+    }
+}
+
+/// Hashes the addresses of posts matching `filter` that have an address and no hash yet, at
+/// most `limit` of them; returns how many.
+async fn hash_missing(
+    db: &impl ConnectionTrait,
+    key: &EmailHashKey,
+    filter: Condition,
+    limit: u64,
+) -> AppResult<u64> {
+    let mut select = Query::select();
+    select
+        .columns([Alias::new("id"), Alias::new("author_email")])
+        .from(Alias::new("post"))
+        .cond_where(
+            filter
+                .add(col("author_email").is_not_null())
+                .add(col("author_email_hash").is_null()),
+        )
+        .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc);
+    if limit != u64::MAX {
+        select.limit(limit);
+    }
+    let rows = db.query_all(&select).await?;
+    for row in &rows {
+        let id: i32 = row.try_get("", "id")?;
+        let email: String = row.try_get("", "author_email")?;
+        let update = Query::update()
+            .table(Alias::new("post"))
+            .value(Alias::new("author_email_hash"), key.hash(&email))
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .to_owned();
+        db.execute(&update).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Hashes the addresses of posts written before hashes existed (the migration that added the
+/// column cannot: the key is not in the database). Runs at start, in batches; returns how many.
+pub async fn backfill_email_hashes(db: &DatabaseConnection, key: &EmailHashKey) -> AppResult<u64> {
+    let mut total = 0;
+    loop {
+        let txn = crate::db::begin_write(db).await?;
+        let done = hash_missing(&txn, key, Condition::all(), 500).await?;
+        txn.commit().await?;
+        total += done;
+        if done < 500 {
+            return Ok(total);
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod m20261123_000003_create_partner;
 mod m20261123_000004_create_post;
 mod m20261123_000005_create_audit_and_change_feed;
 mod m20261124_000006_add_read_indexes;
+mod m20261202_000007_record_tokens_and_email_hashes;
 mod m20261202_000008_add_organization_name_words;
 
 /// Applies the migrations in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_post::Migration),
             Box::new(m20261123_000005_create_audit_and_change_feed::Migration),
             Box::new(m20261124_000006_add_read_indexes::Migration),
+            Box::new(m20261202_000007_record_tokens_and_email_hashes::Migration),
             Box::new(m20261202_000008_add_organization_name_words::Migration),
         ]
     }

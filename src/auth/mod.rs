@@ -4,6 +4,7 @@
 //! token that is present but bad is always `UNAUTHENTICATED` (never a silent fall back to
 //! anonymous). The access rules live in [`policy`], the one place resolvers and services ask.
 
+pub mod issued;
 pub mod policy;
 pub mod token;
 

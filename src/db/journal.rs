@@ -71,6 +71,15 @@ pub const WRITE_LOCK: i64 = 7401;
 /// Writes the audit entry and the change-feed entry of `change`, in a transaction begun with
 /// [`crate::db::begin_write`] (which holds the journal's lock).
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
+    if crate::db::is_postgres(db) {
+        // Delivered at commit (and not at all on rollback) to every replica's response cache
+        // (`db::changes`): only transactions that change something invalidate it.
+        db.execute_unprepared(&format!(
+            "SELECT pg_notify('{}', '')",
+            crate::db::changes::CHANNEL
+        ))
+        .await?;
+    }
     let now = chrono::Utc::now();
     audit_log::ActiveModel {
         id: NotSet,

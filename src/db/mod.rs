@@ -109,7 +109,7 @@ pub fn acquire_timeout(config: &Config) -> Duration {
 
 /// Creates `dir` (and its parents) readable by the owner only (0700), since it holds the
 /// database and the token secret.
-fn private_dir(dir: &std::path::Path) -> AppResult<()> {
+pub(crate) fn private_dir(dir: &std::path::Path) -> AppResult<()> {
     let cannot =
         |err: std::io::Error| AppError::internal(format!("cannot create {}: {err}", dir.display()));
     if !dir.exists() {
@@ -173,6 +173,15 @@ pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
     Migrator::up(db, None).await.map_err(AppError::from)
 }
 
+/// The migrations not yet applied (read only: creates nothing).
+pub async fn pending_migrations(db: &DatabaseConnection) -> AppResult<Vec<String>> {
+    Ok(Migrator::get_pending_migrations_read_only(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
+}
+
 /// Rolls back the last `steps` migrations.
 pub async fn rollback(db: &DatabaseConnection, steps: u32) -> AppResult<()> {
     Migrator::down(db, Some(steps))
@@ -207,8 +216,7 @@ pub async fn analyze(db: &impl ConnectionTrait) -> AppResult<()> {
 /// on the busy timeout instead of failing when they upgrade a read); on PostgreSQL the journal's
 /// advisory transaction lock. That lock also makes change-feed sequence numbers, handed out at
 /// insert but visible at commit, visible in order, so a partner reading the feed after `seq`
-/// never misses a smaller one that commits later. The notification it sends is delivered at
-/// commit (and not at all on rollback) to every replica's response cache (`db::changes`).
+/// never misses a smaller one that commits later.
 pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
     let txn = db
         .begin_with_options(TransactionOptions {
@@ -218,9 +226,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
         .await?;
     if is_postgres(&txn) {
         txn.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({}), pg_notify('{}', '')",
-            journal::WRITE_LOCK,
-            changes::CHANNEL
+            "SELECT pg_advisory_xact_lock({})",
+            journal::WRITE_LOCK
         ))
         .await?;
     }

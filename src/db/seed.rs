@@ -584,6 +584,7 @@ impl<C: ConnectionTrait> Run<'_, C> {
                 author_name: Set(seed.author_name.clone()),
                 author_role: Set(seed.author_role),
                 author_email: Set(None),
+                author_email_hash: Set(None),
                 organization_id: Set(organization_id),
                 status: Set(PostStatus::Published),
                 published_at: Set(Some(seed.published_at)),

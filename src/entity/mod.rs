@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod change_feed;
+pub mod issued_token;
 pub mod organization;
 pub mod partner;
 pub mod post;

@@ -1,5 +1,6 @@
 //! A post: an article of the movement or a person's contribution. `author_email` is for
-//! moderation only and readable by administrators alone.
+//! moderation only and readable by administrators alone; `author_email_hash` (a keyed hash of
+//! it, see `privacy::EmailHashKey`) outlives it for erasure on request and is read by nobody.
 
 use sea_orm::entity::prelude::*;
 
@@ -23,6 +24,7 @@ pub struct Model {
     pub author_name: String,
     pub author_role: Option<AuthorRole>,
     pub author_email: Option<String>,
+    pub author_email_hash: Option<String>,
     pub organization_id: Option<i32>,
     pub status: PostStatus,
     pub published_at: Option<DateTimeUtc>,

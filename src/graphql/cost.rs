@@ -93,21 +93,12 @@ impl Extension for CostBudget {
                 thousands(self.max_cost)
             )));
         }
-        let viewer = ctx.data_opt::<Viewer>();
-        let (caller, budget) = match viewer.and_then(Viewer::session) {
-            Some(session) => (format!("token:{}", session.sub), session.cost_budget),
-            None => (
-                format!(
-                    "ip:{}",
-                    ctx.data_opt::<ClientIp>()
-                        .map(|ip| ip.0.to_string())
-                        .unwrap_or_default()
-                ),
-                None,
-            ),
-        };
-        let cost = u32::try_from(result.complexity).unwrap_or(u32::MAX);
-        match self.limits.spend(&caller, budget, cost) {
+        match spend(
+            &self.limits,
+            ctx.data_opt::<Viewer>(),
+            ctx.data_opt::<ClientIp>(),
+            result.complexity,
+        ) {
             Ok(report) => {
                 if let Ok(mut slot) = self.report.lock() {
                     *slot = Some(report);
@@ -119,6 +110,27 @@ impl Extension for CostBudget {
             ]),
         }
     }
+}
+
+/// Spends `cost` from the budget of the caller: its token's subject (with the token's own
+/// budget, if it has one), or else its address.
+pub fn spend(
+    limits: &Limits,
+    viewer: Option<&Viewer>,
+    client: Option<&ClientIp>,
+    cost: usize,
+) -> Result<CostReport, crate::error::AppError> {
+    let (caller, budget) = match viewer.and_then(Viewer::session) {
+        Some(session) => (format!("token:{}", session.sub), session.cost_budget),
+        None => (
+            format!(
+                "ip:{}",
+                client.map(|ip| ip.0.to_string()).unwrap_or_default()
+            ),
+            None,
+        ),
+    };
+    limits.spend(&caller, budget, u32::try_from(cost).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]

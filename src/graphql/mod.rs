@@ -85,18 +85,24 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubsc
     )
 }
 
+/// The cost limit of an introspection-only request: a few times what the standard
+/// introspection query costs, so that aliases cannot multiply the work.
+pub const INTROSPECTION_MAX_COST: usize = 500;
+
 /// Builds the schemas; the database connection is available to every resolver.
 pub fn build_schemas(
     db: DatabaseConnection,
     limits: &SchemaLimits,
     costs: std::sync::Arc<crate::http::limits::Limits>,
+    email_hash_key: crate::privacy::EmailHashKey,
 ) -> Schemas {
     let mut main = builder()
         .data(db.clone())
+        .data(email_hash_key)
         .limit_directives(limits.directives)
         // Depth and cost are checked by the cost extension, which says by how much.
         .extension(cost::CostBudgetFactory {
-            limits: costs,
+            limits: costs.clone(),
             max_depth: limits.depth,
             max_cost: limits.complexity,
         })
@@ -109,9 +115,14 @@ pub fn build_schemas(
         builder()
             .data(db)
             .introspection_only()
+            // Charged like every request, with limits of their own: the standard query nests
+            // deeper than other queries may, and a few times its cost is plenty.
+            .extension(cost::CostBudgetFactory {
+                limits: costs.clone(),
+                max_depth: 20,
+                max_cost: INTROSPECTION_MAX_COST,
+            })
             .extension(field_errors::NullOnErrorFactory)
-            .limit_depth(20)
-            .limit_complexity(10_000)
             .finish()
     });
     Schemas {
@@ -128,6 +139,11 @@ pub fn sdl() -> String {
 /// The database connection of the request.
 pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The key of the e-mail address hashes.
+pub fn email_hash_key<'a>(ctx: &'a Context<'_>) -> &'a crate::privacy::EmailHashKey {
+    ctx.data_unchecked::<crate::privacy::EmailHashKey>()
 }
 
 /// The caller of the request.

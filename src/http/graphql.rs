@@ -35,6 +35,7 @@ use crate::graphql::loader::DbLoader;
 use crate::graphql::response_order::in_selection_order;
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Key};
+use crate::http::introspection;
 use crate::http::limits::ClientIp;
 use crate::http::persisted::Refusal;
 
@@ -107,6 +108,24 @@ fn error(status: StatusCode, media: Media, code: ErrorCode, message: &str) -> Re
         header::CONTENT_TYPE,
         HeaderValue::from_static(media.content_type()),
     );
+    response
+}
+
+/// An introspection answer from memory, with this request's cost report.
+fn introspection_answer(
+    media: Media,
+    data: &str,
+    report: &crate::http::limits::CostReport,
+) -> Response {
+    let report = serde_json::to_string(report).unwrap_or_else(|_| "null".to_owned());
+    let body = format!(r#"{{"data":{data},"extensions":{{"cost":{report}}}}}"#);
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -648,6 +667,21 @@ async fn run(
             "introspection (`__schema`, `__type`) is turned off on this server",
         );
     }
+    if introspection {
+        let fan_out = introspection::fan_out(&document);
+        if fan_out > introspection::MAX_FAN_OUT {
+            return error(
+                media.refused_document(),
+                media,
+                ErrorCode::QueryTooComplex,
+                &format!(
+                    "introspection lists nested {fan_out} deep (such as `types → fields → type → \
+                     fields`) are over the limit of {}",
+                    introspection::MAX_FAN_OUT
+                ),
+            );
+        }
+    }
     let public = public && op_type == "query" && !introspection;
     let cache_key = cache_key.filter(|_| public);
     // Read before running: an answer computed while a write commits is stored under the older
@@ -684,6 +718,33 @@ async fn run(
         (true, Some(schema)) => schema,
         _ => &state.schemas.main,
     };
+    // An introspection answer computed before is served from memory, and charged all the same.
+    let introspection_key = introspection.then(|| {
+        introspection::key(
+            &request.query,
+            request.operation_name.as_deref(),
+            &serde_json::to_string(&request.variables).unwrap_or_default(),
+        )
+    });
+    if let Some(answer) = introspection_key.and_then(|key| state.introspection.get(&key)) {
+        return match crate::graphql::cost::spend(
+            &state.limits,
+            Some(&viewer),
+            Some(&client),
+            answer.cost,
+        ) {
+            Ok(report) => {
+                state.metrics.answered(op_type, "ok", started.elapsed());
+                state
+                    .metrics
+                    .introspection_answers
+                    .with_label_values(&["memory"])
+                    .inc();
+                introspection_answer(media, &answer.data, &report)
+            }
+            Err(err) => app_error(media, err),
+        };
+    }
     // The document is parsed once: async-graphql runs the one parsed here (a copy stays to put
     // the answer's keys in selection order).
     let operation_name = request.operation_name.clone();
@@ -731,6 +792,48 @@ async fn run(
         return response;
     };
     let mut response = finish(response);
+    if let Some(key) = introspection_key
+        && response.errors.is_empty()
+    {
+        let data = serde_json::to_string(&response.data).unwrap_or_default();
+        if data.len() > introspection::MAX_ANSWER_BYTES {
+            return error(
+                media.refused_document(),
+                media,
+                ErrorCode::QueryTooComplex,
+                &format!(
+                    "the introspection answer of {} bytes is over the limit of {} bytes: ask for \
+                     less (the standard introspection query is well within it)",
+                    data.len(),
+                    introspection::MAX_ANSWER_BYTES
+                ),
+            );
+        }
+        let cost = response
+            .extensions
+            .get("cost")
+            .and_then(|cost| match cost {
+                async_graphql::Value::Object(cost) => cost.get("requestedQueryCost"),
+                _ => None,
+            })
+            .and_then(|n| match n {
+                async_graphql::Value::Number(n) => n.as_u64(),
+                _ => None,
+            })
+            .unwrap_or(0);
+        state
+            .metrics
+            .introspection_answers
+            .with_label_values(&["computed"])
+            .inc();
+        state.introspection.insert(
+            key,
+            introspection::Answer {
+                data,
+                cost: usize::try_from(cost).unwrap_or(usize::MAX),
+            },
+        );
+    }
     settle_database_errors(&state, &mut response.errors).await;
     in_selection_order(&mut response.data, &document, operation_name.as_deref());
     let outcome = if response.errors.is_empty() {

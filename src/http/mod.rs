@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod graphiql;
 pub mod graphql;
+pub mod introspection;
 pub mod limits;
 pub mod persisted;
 
@@ -73,6 +74,8 @@ pub struct AppState {
     pub token_checks: crate::auth::TokenChecks,
     /// The documents of persisted queries, by hash.
     pub persisted: persisted::PersistedQueries,
+    /// The answers to introspection-only requests computed so far.
+    pub introspection: introspection::IntrospectionAnswers,
 }
 
 /// The CORS policy: the configured origins (or any) may read responses; never credentials.

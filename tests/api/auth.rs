@@ -116,7 +116,9 @@ async fn bad_tokens_are_refused(app: TestApp) {
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
 
     // A revoked token is refused from the next request on.
-    let token = app.token(Role::Partner, "trimbos-instituut", None);
+    let (token, _) = app
+        .recorded_token(Role::Partner, "trimbos-instituut", None)
+        .await;
     let partner = app.with_token(token.clone());
     let jti = partner.data("{ viewer { tokenId } }", json!({})).await["viewer"]["tokenId"]
         .as_str()

@@ -222,7 +222,8 @@ async fn request(app: &TestApp, mutation: &str, attempt: usize) -> (String, Valu
         ),
         "revokeToken" => (
             q("RevokeTokenInput", &format!("revokedTokenId {errors}")),
-            json!({ "tokenId": format!("jti-{attempt}") }),
+            // Only recorded tokens can be revoked: a fresh one per attempt.
+            json!({ "tokenId": app.recorded_token(Role::Partner, "trimbos-instituut", None).await.1 }),
         ),
         other => panic!("no request for {other}"),
     }
@@ -237,12 +238,7 @@ async fn every_mutation_for_every_caller(app: TestApp) {
     app.anon()
         .data(r#"mutation { submitPost(input: {title: "Wacht op moderatie", body: "Een vraag.", authorName: "Iemand", authorEmail: "iemand@example.org"}) { post { status } } }"#, json!({}))
         .await;
-    let revoked = app.token(Role::Admin, "oud-account", None);
-    let jti = app
-        .with_token(revoked.clone())
-        .data("{ viewer { tokenId } }", json!({}))
-        .await["viewer"]["tokenId"]
-        .clone();
+    let (revoked, jti) = app.recorded_token(Role::Admin, "oud-account", None).await;
     app.as_admin()
         .data(
             "mutation($id: String!) { revokeToken(input: {tokenId: $id}) { revokedTokenId } }",

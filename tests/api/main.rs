@@ -23,5 +23,6 @@ mod read;
 mod schema;
 mod seed;
 mod server;
+mod tokens;
 mod visibility;
 mod writes;

@@ -350,3 +350,103 @@ async fn a_locked_database_times_out_cleanly(app: TestApp) {
         .await;
     assert_eq!(now["organization"]["version"], 1);
 }
+
+/// The value of a metric (with its labels, as `/metrics` writes them), 0 when absent.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Introspection is charged like any request, answered from memory once computed, and bounded:
+/// lists nested deeper than the standard query's (`types → fields → args`) and aliases that
+/// multiply it are refused, saying which limit.
+#[tokio::test]
+async fn introspection_is_charged_bounded_and_served_from_memory() {
+    // A budget of 1,000 per minute: the standard query (cost about 200) fits a few times.
+    let app = TestApp::sqlite_with(|config| config.cost_budget_per_minute = 1_000).await;
+    let first = app.anon().query(INTROSPECTION, json!({})).await;
+    assert!(
+        first.get("errors").is_none(),
+        "{}",
+        &first.to_string()[..300]
+    );
+    let cost = first["extensions"]["cost"]["requestedQueryCost"]
+        .as_u64()
+        .unwrap();
+    assert!(cost > 0, "charged: {}", first["extensions"]);
+    let second = app.anon().query(INTROSPECTION, json!({})).await;
+    assert_eq!(second["data"], first["data"], "the same answer");
+    assert_eq!(second["extensions"]["cost"]["requestedQueryCost"], cost);
+    assert!(
+        second["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+            .as_u64()
+            .unwrap()
+            < 1_000 - cost,
+        "charged again from memory: {}",
+        second["extensions"]
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "graphql_introspection_answers_total{source=\"computed\"}"
+        )
+        .await,
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "graphql_introspection_answers_total{source=\"memory\"}"
+        )
+        .await,
+        1.0
+    );
+    // The budget runs out for answers from memory too.
+    let mut refused = None;
+    for _ in 0..10 {
+        let (status, answer) = app.anon().request(INTROSPECTION, json!({})).await;
+        if status == 429 {
+            refused = Some(answer);
+            break;
+        }
+    }
+    let refused = refused.expect("the budget ran out");
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+
+    let app = TestApp::sqlite().await;
+    // Lists through lists: every step multiplies the answer by the schema's size.
+    let deep = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    let (_, answer) = app.anon().request(deep, json!({})).await;
+    assert!(answer.get("data").is_none(), "refused");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "introspection lists nested 4 deep (such as `types → fields → type → fields`) are over the limit of 3"
+    );
+    // Aliases of the whole schema: the cost says by how much.
+    let aliased = format!(
+        "{{ {} }}",
+        (0..120)
+            .map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name }} }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let (_, answer) = app.anon().request(&aliased, json!({})).await;
+    assert!(answer.get("data").is_none(), "refused");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 500"),
+        "{answer}"
+    );
+}

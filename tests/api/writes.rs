@@ -561,8 +561,9 @@ async fn erasure_beside_updates_never_deadlocks(app: TestApp) {
             }
         }
         let db = app.db.clone();
+        let key = app.email_hash_key.clone();
         let retention = tokio::spawn(async move {
-            network_directory::privacy::purge(&db, chrono::Utc::now(), 30).await
+            network_directory::privacy::purge(&db, &key, chrono::Utc::now(), 30).await
         });
         for task in tasks {
             let body = task.await.unwrap();

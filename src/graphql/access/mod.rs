@@ -1,21 +1,26 @@
-//! Access: who the caller is (`viewer`), the audit log (administrators) and token revocation.
+//! Access: who the caller is (`viewer`), the audit log (administrators), the issued tokens
+//! (administrators) and token revocation.
+
+pub mod tokens;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::auth::{Role, policy};
-use crate::db::page::MAX_PAGE_SIZE;
+use crate::db::page::{MAX_PAGE_SIZE, PageArgs};
 use crate::entity::{audit_log, organization};
 use crate::error::{AppError, AppResult};
+use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::by_id;
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::payload::UserError;
 use crate::graphql::{db, viewer};
+use tokens::{IssuedToken, IssuedTokenFilter};
 
 /// The caller of a request.
 pub struct ViewerInfo;
@@ -168,6 +173,35 @@ impl AccessQuery {
         ViewerInfo
     }
 
+    /// The tokens issued here (by the `token` command), newest first (administrators): who
+    /// each is for, its role, when it expires and whether it is revoked. Never the tokens
+    /// themselves; revoke one with `revokeToken(input: {tokenId})`.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn issued_tokens(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which tokens to list.")] filter: Option<IssuedTokenFilter>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Option<Conn<IssuedToken>>> {
+        policy::require_admin(viewer(ctx), "list issued tokens")?;
+        let listing = tokens::listing(&filter.unwrap_or_default());
+        let page = crate::graphql::list(
+            ctx,
+            &listing,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await?;
+        Ok(Some(connection(page, &listing.sort, IssuedToken)))
+    }
+
     /// The audit log, newest first (administrators): who changed what when, with before and
     /// after values.
     #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
@@ -246,9 +280,10 @@ impl AccessQuery {
 /// A token to revoke.
 #[derive(InputObject)]
 pub struct RevokeTokenInput {
-    /// The token's ID (`jti`).
+    /// The token's ID (`jti`), as `issuedTokens` lists it.
     pub token_id: String,
-    /// When the token expires (the revocation is kept until then; default: in ten years).
+    /// Ignored: the revocation is kept until the token's recorded expiry.
+    #[graphql(deprecation = "Ignored: the revocation is kept until the token's recorded expiry.")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -268,6 +303,8 @@ pub struct AccessMutation;
 #[Object]
 impl AccessMutation {
     /// Revokes a token by its ID (administrators); it is refused from the next request on.
+    /// Only tokens recorded when they were issued (see `issuedTokens`) can be revoked: an ID
+    /// that was never recorded is `NOT_FOUND`. Revoking a revoked token changes nothing.
     async fn revoke_token(
         &self,
         ctx: &Context<'_>,
@@ -283,57 +320,9 @@ impl AccessMutation {
                 user_errors: checks.into_errors(),
             }));
         }
-        let now = Utc::now();
-        let expires_at = input
-            .expires_at
-            .unwrap_or(now + chrono::Duration::days(3650));
-        let insert = Query::insert()
-            .into_table(Alias::new("revoked_token"))
-            .columns(["jti", "revoked_at", "expires_at", "revoked_by"].map(Alias::new))
-            .values([
-                input.token_id.clone().into(),
-                now.into(),
-                expires_at.into(),
-                viewer.session().map(|s| s.sub.clone()).into(),
-            ])
-            .map_err(AppError::internal)?
-            .on_conflict(
-                OnConflict::column(Alias::new("jti"))
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .to_owned();
-        let txn = crate::db::begin_write(db(ctx)).await?;
-        txn.execute(&insert).await?;
-        let insert_audit = Query::insert()
-            .into_table(Alias::new("audit_log"))
-            .columns(
-                [
-                    "occurred_at",
-                    "actor_role",
-                    "actor_sub",
-                    "action",
-                    "entity_type",
-                    "entity_id",
-                    "request_id",
-                ]
-                .map(Alias::new),
-            )
-            .values([
-                now.into(),
-                "admin".into(),
-                viewer.session().map(|s| s.sub.clone()).into(),
-                "token.revoke".into(),
-                "token".into(),
-                0.into(),
-                crate::telemetry::current_request_id().into(),
-            ])
-            .map_err(AppError::internal)?
-            .to_owned();
-        txn.execute(&insert_audit).await?;
-        txn.commit().await?;
+        let revoked = crate::auth::issued::revoke(db(ctx), viewer, &input.token_id).await?;
         Ok(Some(RevokeTokenPayload {
-            revoked_token_id: Some(input.token_id),
+            revoked_token_id: Some(revoked.jti),
             user_errors: Vec::new(),
         }))
     }

@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::graphql::payload::{UserError, payload};
 use crate::graphql::post::Post;
 use crate::graphql::post::write::{self, Changes, ModerationDecision, Submission};
-use crate::graphql::{db, viewer};
+use crate::graphql::{db, email_hash_key, viewer};
 use crate::http::limits::{ClientIp, Limits};
 use crate::vocab::{AuthorRole, PostKind};
 
@@ -68,7 +68,8 @@ pub struct ModeratePostInput {
 /// Whose personal data to erase: all posts written with this e-mail address, and/or these posts.
 #[derive(InputObject)]
 pub struct EraseAuthorInput {
-    /// The author's e-mail address (case ignored).
+    /// The author's e-mail address (case and surrounding spaces ignored); also finds posts
+    /// whose address retention has deleted.
     pub author_email: Option<String>,
     /// Posts whose author to erase.
     #[graphql(default)]
@@ -128,7 +129,7 @@ impl PostMutation {
                 .await?;
         }
         Ok(Some(SubmitPostPayload::outcome(
-            write::submit(db(ctx), viewer(ctx), submission).await?,
+            write::submit(db(ctx), viewer(ctx), email_hash_key(ctx), submission).await?,
             Post,
         )))
     }
@@ -178,6 +179,7 @@ impl PostMutation {
         let erased = write::erase_author(
             db(ctx),
             viewer(ctx),
+            email_hash_key(ctx),
             input.author_email.as_deref(),
             &input.post_ids,
         )

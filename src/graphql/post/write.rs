@@ -1,6 +1,7 @@
 //! Writing posts: contributions (anonymous: pending; an organization: published under itself),
-//! edits, moderation, and erasure of an author's personal data. An author's e-mail address never
-//! enters the audit log, and erasure scrubs the name from it too.
+//! edits, moderation, and erasure of an author's personal data. An author's e-mail address (and
+//! its keyed hash, kept after retention deletes the address so that erasure still finds the
+//! author) never enters the audit log, and erasure scrubs the name from it too.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::Utc;
@@ -18,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::write::{Outcome, resolve_ids};
 use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserErrorCode};
+use crate::privacy::EmailHashKey;
 use crate::text::slugify;
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
@@ -104,11 +106,12 @@ async fn write_links(
     Ok(())
 }
 
-/// The post as the audit log records it: without the author's e-mail address.
+/// The post as the audit log records it: without the author's e-mail address or its hash.
 fn snapshot(row: &post::Model) -> AppResult<serde_json::Value> {
     let mut value = serde_json::to_value(row).map_err(AppError::internal)?;
     if let Some(object) = value.as_object_mut() {
         object.remove("author_email");
+        object.remove("author_email_hash");
     }
     Ok(value)
 }
@@ -211,9 +214,11 @@ pub async fn check_contribution_limits(
 
 /// Submits a post: anonymous callers and partners contribute (pending moderation); an
 /// organization publishes under itself; an administrator publishes, under an organization or not.
+/// The author's e-mail address is stored with its hash under `key`.
 pub async fn submit(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    key: &EmailHashKey,
     submission: Submission,
 ) -> AppResult<Outcome<post::Model>> {
     let organization_id = match (&submission.organization_id, viewer.role()) {
@@ -275,6 +280,8 @@ pub async fn submit(
         return Ok(Err(checks.into_errors()));
     }
     let now = Utc::now();
+    let author_email = submission.author_email.filter(|e| !e.is_empty());
+    let author_email_hash = author_email.as_deref().map(|e| key.hash(e));
     let txn = crate::db::begin_write(db).await?;
     let slug = free_slug(&txn, changes.title.as_deref().unwrap_or_default()).await?;
     let mut row = post::ActiveModel {
@@ -286,7 +293,8 @@ pub async fn submit(
         slug: Set(slug),
         kind: Set(kind),
         author_role: Set(None),
-        author_email: Set(submission.author_email.filter(|e| !e.is_empty())),
+        author_email: Set(author_email),
+        author_email_hash: Set(author_email_hash),
         organization_id: Set(organization_id),
         status: Set(if publishes {
             PostStatus::Published
@@ -410,12 +418,14 @@ pub async fn moderate(
 }
 
 /// Erases an author's personal data (administrators): in every post written with this e-mail
-/// address or among `post_ids`, the name becomes [`ERASED_NAME`] and the e-mail address is
-/// removed; the audit log's before/after values of those posts are scrubbed the same way.
-/// Returns the number of posts changed.
+/// address (found by the address, or by its hash under `key` once retention deleted the
+/// address) or among `post_ids`, the name becomes [`ERASED_NAME`] and the e-mail address and
+/// its hash are removed; the audit log's before/after values of those posts are scrubbed the
+/// same way. Returns the number of posts changed.
 pub async fn erase_author(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    key: &EmailHashKey,
     email: Option<&str>,
     post_ids: &[ID],
 ) -> AppResult<u64> {
@@ -436,7 +446,9 @@ pub async fn erase_author(
         .from(Alias::new("post"));
     let mut any = sea_orm::sea_query::Condition::any();
     if let Some(email) = email {
-        any = any.add(Expr::expr(Func::lower(col("author_email"))).eq(email.to_lowercase()));
+        any = any
+            .add(col("author_email_hash").eq(key.hash(email)))
+            .add(Expr::expr(Func::lower(col("author_email"))).eq(email.to_lowercase()));
     }
     if !ids.is_empty() {
         any = any.add(col("id").is_in(ids.iter().copied()));
@@ -449,6 +461,7 @@ pub async fn erase_author(
         let changes = post::ActiveModel {
             author_name: Set(ERASED_NAME.to_owned()),
             author_email: Set(None),
+            author_email_hash: Set(None),
             ..Default::default()
         };
         let after =
@@ -473,8 +486,8 @@ pub async fn erase_author(
     Ok(erased.len() as u64)
 }
 
-/// Removes authors' names and e-mail addresses from the audit log's before/after values of
-/// these posts.
+/// Removes authors' names, e-mail addresses and their hashes from the audit log's before/after
+/// values of these posts.
 pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResult<()> {
     if post_ids.is_empty() {
         return Ok(());
@@ -496,6 +509,7 @@ pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResu
             if let Some(mut value) = value {
                 if let Some(object) = value.as_object_mut() {
                     object.remove("author_email");
+                    object.remove("author_email_hash");
                     if object.contains_key("author_name") {
                         object.insert("author_name".to_owned(), ERASED_NAME.into());
                     }

@@ -24,6 +24,10 @@ use serde_json::{Value, json};
 /// The HS256 secret of test servers, so tests can forge tokens the server must refuse.
 pub const TEST_SECRET: &str = "a-test-secret-that-is-longer-than-32-bytes";
 
+/// The e-mail hash key of test servers: the same for every server, so that two servers on one
+/// database (replicas) agree, as production's must.
+pub const TEST_EMAIL_HASH_KEY: &str = "a-test-email-hash-key-longer-than-32-bytes";
+
 /// A running server on a fresh database.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -38,6 +42,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The server's token keys, to sign test tokens.
     pub keys: Arc<TokenKeys>,
+    /// The server's key of e-mail address hashes (to run the retention job as the server does).
+    pub email_hash_key: network_directory::privacy::EmailHashKey,
     _dir: tempfile::TempDir,
 }
 
@@ -142,12 +148,14 @@ impl TestApp {
         init_logs();
         let mut config = Config::for_database(url.clone(), dir.path().to_path_buf());
         config.jwt_secret = Some(network_directory::config::Secret::new(TEST_SECRET));
+        config.email_hash_key = Some(network_directory::config::Secret::new(TEST_EMAIL_HASH_KEY));
         configure(&mut config);
         let app = App::build(&config).await.expect("the app builds");
         let base = format!("http://{}", app.address());
         let db = app.db().clone();
         let statements = app.statements();
         let keys = app.keys();
+        let email_hash_key = app.email_hash_key();
         tokio::spawn(app.run(std::future::pending()));
         Self {
             base,
@@ -156,6 +164,7 @@ impl TestApp {
             statements,
             database_url: url,
             keys,
+            email_hash_key,
             _dir: dir,
         }
     }
@@ -182,6 +191,27 @@ impl TestApp {
             .issue(role, sub, org, std::time::Duration::from_secs(3600))
             .expect("token")
             .0
+    }
+
+    /// Issues a token as the `token` command does (recorded, so that it can be listed and
+    /// revoked); returns the token and its ID.
+    pub async fn recorded_token(
+        &self,
+        role: Role,
+        sub: &str,
+        organization_id: Option<i32>,
+    ) -> (String, String) {
+        let (token, claims) = network_directory::auth::issued::issue(
+            &self.db,
+            &self.keys,
+            role,
+            sub,
+            organization_id,
+            std::time::Duration::from_secs(3600),
+        )
+        .await
+        .expect("token issued and recorded");
+        (token, claims.jti)
     }
 
     /// An administrator.
@@ -244,6 +274,7 @@ impl TestApp {
             "audit_log",
             "change_feed",
             "revoked_token",
+            "issued_token",
             "organization_region",
             "organization_theme",
             "post_theme",
