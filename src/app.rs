@@ -116,6 +116,7 @@ impl App {
             http: Arc::new(HttpLimits {
                 max_body_bytes: config.max_body_bytes,
                 max_query_bytes: config.max_query_bytes,
+                max_root_fields: config.max_root_fields,
                 request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
                 public_cache_control: match config.public_max_age_secs {
                     0 => HeaderValue::from_static("public, no-cache"),

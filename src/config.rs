@@ -202,6 +202,11 @@ pub struct Config {
     #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5, global = true)]
     pub max_directives: usize,
 
+    /// Most fields at the root of an operation, aliases included: each runs database
+    /// statements of its own, where fields below are batched.
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20, global = true)]
+    pub max_root_fields: usize,
+
     /// Seconds a request may take before it is cut off (database statements get less).
     #[arg(
         long,
@@ -337,6 +342,7 @@ impl Config {
             max_depth: 12,
             max_complexity: 50_000,
             max_directives: 5,
+            max_root_fields: 20,
             request_timeout_secs: 10,
             introspection: true,
             rate_limit_ip_per_minute: 100_000,

@@ -61,6 +61,7 @@ impl<T: OutputType> Conn<T> {
     }
 
     /// The number of items in the whole list, over all pages.
+    #[graphql(complexity = "TOTAL_COUNT_COST")]
     async fn total_count(&self) -> u32 {
         self.total
     }
@@ -80,14 +81,22 @@ impl<T: OutputType> Edge<T> {
     }
 }
 
-/// The cost of a connection field for the complexity limit and the cost budget: its page size
-/// (the default when none is given) times the cost of what is selected under it, plus one.
+/// What a connection costs for its own database round trip (a statement, or a DataLoader batch).
+pub const ROUND_TRIP_COST: usize = 10;
+
+/// What `totalCount` costs: a count reads the whole list, not one page (and, like everything
+/// under a connection, it is multiplied by the page size).
+pub const TOTAL_COUNT_COST: usize = 10;
+
+/// The cost of a connection field for the complexity limit and the cost budget: its round trip,
+/// plus its page size (the default when none is given) times the cost of what is selected under
+/// it.
 pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let page = first
         .or(last)
         .unwrap_or(crate::db::page::DEFAULT_PAGE_SIZE)
         .clamp(0, crate::db::page::MAX_PAGE_SIZE);
-    1 + page as usize * child_complexity
+    ROUND_TRIP_COST + page as usize * child_complexity
 }
 
 /// True when the client selected `totalCount` on the connection being resolved, so that the

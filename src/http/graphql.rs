@@ -434,6 +434,57 @@ fn introspection_only(document: &ExecutableDocument) -> bool {
     }
 }
 
+/// The longest list a variable may hold: the largest page, and `nodes(ids:)`'s limit.
+const MAX_LIST_ITEMS: usize = 100;
+/// The longest string a variable may hold: the longest text a field takes (a post's body).
+const MAX_STRING_CHARS: usize = 20_000;
+
+/// What is too large in a variable's value: a list of more than [`MAX_LIST_ITEMS`] items or a
+/// string of more than [`MAX_STRING_CHARS`] characters, so that no request makes the server
+/// hold and query with more than its limits foresee.
+fn too_large(value: &async_graphql::Value) -> Option<String> {
+    match value {
+        async_graphql::Value::String(text) if text.chars().count() > MAX_STRING_CHARS => {
+            Some(format!(
+                "a text of more than {MAX_STRING_CHARS} characters is longer than any field takes"
+            ))
+        }
+        async_graphql::Value::List(items) if items.len() > MAX_LIST_ITEMS => Some(format!(
+            "a list of {} items is over the limit of {MAX_LIST_ITEMS}",
+            items.len()
+        )),
+        async_graphql::Value::List(items) => items.iter().find_map(too_large),
+        async_graphql::Value::Object(fields) => fields.values().find_map(too_large),
+        _ => None,
+    }
+}
+
+/// The number of fields at the root of `operation`, aliases and fragments counted.
+fn root_fields(
+    set: &async_graphql::parser::types::SelectionSet,
+    document: &ExecutableDocument,
+    depth: usize,
+) -> usize {
+    if depth > 16 {
+        return usize::MAX;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(fragment) => {
+                root_fields(&fragment.node.selection_set.node, document, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |f| {
+                    root_fields(&f.node.selection_set.node, document, depth + 1)
+                }),
+        })
+        .fold(0, usize::saturating_add)
+}
+
 /// True when a variable's value holds a string with U+0000.
 fn holds_nul(value: &async_graphql::Value) -> bool {
     match value {
@@ -614,6 +665,18 @@ async fn run(
             "text may not contain the NUL character (U+0000)",
         );
     }
+    if let Some(problem) = request
+        .variables
+        .iter()
+        .find_map(|(_, value)| too_large(value))
+    {
+        return error(
+            media.refused_document(),
+            media,
+            ErrorCode::BadUserInput,
+            &problem,
+        );
+    }
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         Err(err) => {
@@ -666,6 +729,21 @@ async fn run(
             ErrorCode::GraphqlValidationFailed,
             "introspection (`__schema`, `__type`) is turned off on this server",
         );
+    }
+    if let Some(op) = op.filter(|_| !introspection) {
+        let roots = root_fields(&op.selection_set.node, &document, 0);
+        if roots > state.http.max_root_fields {
+            return error(
+                media.refused_document(),
+                media,
+                ErrorCode::QueryTooComplex,
+                &format!(
+                    "the operation selects {roots} root fields (aliases included), over the limit \
+                     of {}: each runs database statements of its own",
+                    state.http.max_root_fields
+                ),
+            );
+        }
     }
     if introspection {
         let fan_out = introspection::fan_out(&document);

@@ -39,6 +39,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// Longest GraphQL document.
     pub max_query_bytes: usize,
+    /// Most root fields of an operation.
+    pub max_root_fields: usize,
     /// Longest a request may take.
     pub request_timeout: Duration,
     /// Header with the client address set by a trusted proxy.

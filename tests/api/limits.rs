@@ -45,7 +45,7 @@ async fn rate_limits_per_address_token_and_contribution() {
                 &app,
                 "198.51.100.1",
                 None,
-                "{ tags(first: 1) { totalCount } }"
+                "{ tags(first: 1) { nodes { slug } } }"
             )
             .await
             .0,
@@ -56,7 +56,7 @@ async fn rate_limits_per_address_token_and_contribution() {
         &app,
         "198.51.100.1",
         None,
-        "{ tags(first: 1) { totalCount } }",
+        "{ tags(first: 1) { nodes { slug } } }",
     )
     .await;
     assert_eq!(status, 429);
@@ -74,7 +74,7 @@ async fn rate_limits_per_address_token_and_contribution() {
             &app,
             "198.51.100.2",
             None,
-            "{ tags(first: 1) { totalCount } }"
+            "{ tags(first: 1) { nodes { slug } } }"
         )
         .await
         .0,
@@ -147,12 +147,12 @@ async fn rate_limits_per_address_token_and_contribution() {
 #[tokio::test]
 async fn the_cost_budget_is_spent_and_reported() {
     let app = TestApp::sqlite_with(tight).await;
-    let query = "{ tags(first: 10) { nodes { slug } } }"; // costs 1 + 10 × 2 = 21
+    let query = "{ tags(first: 10) { nodes { slug } } }"; // costs 10 + 10 × 2 = 30
     let (_, _, first) = status_of(&app, "198.51.100.40", None, query).await;
     let status = &first["extensions"]["cost"]["throttleStatus"];
-    assert_eq!(first["extensions"]["cost"]["requestedQueryCost"], 21);
+    assert_eq!(first["extensions"]["cost"]["requestedQueryCost"], 30);
     assert_eq!(status["maximumAvailable"], 100);
-    assert_eq!(status["currentlyAvailable"], 79);
+    assert_eq!(status["currentlyAvailable"], 70);
     let mut refused = None;
     for _ in 0..5 {
         let (code, headers, body) = status_of(&app, "198.51.100.40", None, query).await;
@@ -221,4 +221,97 @@ async fn introspection_can_be_switched_off() {
             .unwrap()
             .contains("organizations")
     );
+}
+
+/// Aliases cannot multiply the work: an operation has at most `MAX_ROOT_FIELDS` root fields (each
+/// runs statements of its own), a count costs what it reads, variables hold no list or text
+/// longer than any field takes, and an organization at most 20 other names.
+#[tokio::test]
+async fn aliases_lists_and_texts_are_bounded() {
+    let app = TestApp::sqlite().await;
+    let aliased = format!(
+        "{{ {} }}",
+        (0..21)
+            .map(|i| format!("a{i}: organizations(first: 1) {{ totalCount }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let before = app.statements.get();
+    let (_, answer) = app.anon().request(&aliased, json!({})).await;
+    assert!(answer.get("data").is_none(), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "the operation selects 21 root fields (aliases included), over the limit of 20: each runs database statements of its own"
+    );
+    assert_eq!(app.statements.get(), before, "nothing ran");
+    // Twenty are fine.
+    let twenty = aliased.replace(" a20: organizations(first: 1) { totalCount }", "");
+    let (_, answer) = app.anon().request(&twenty, json!({})).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    // A count costs what it reads: ten per item of the page, beside the round trip.
+    let count = app
+        .anon()
+        .query("{ organizations(first: 100) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        count["extensions"]["cost"]["requestedQueryCost"],
+        10 + 100 * 10
+    );
+
+    // Lists and texts in variables.
+    let regions: Vec<String> = (0..101).map(|i| format!("regio-{i}")).collect();
+    let (_, answer) = app
+        .anon()
+        .request(
+            "query($r: [String!]) { organizations(filter: {regions: $r}) { totalCount } }",
+            json!({ "r": regions }),
+        )
+        .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "a list of 101 items is over the limit of 100"
+    );
+    let (_, answer) = app
+        .anon()
+        .request(
+            "query($s: String!) { organizations(filter: {nameContains: $s}) { totalCount } }",
+            json!({ "s": "a".repeat(20_001) }),
+        )
+        .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    assert!(answer.get("data").is_none());
+
+    // Other names: at most 20, a userError, nothing written.
+    let id = app
+        .id_of(
+            network_directory::graphql::node::NodeType::Organization,
+            "organization",
+            "kwintes",
+        )
+        .await;
+    let before = app.fingerprint().await;
+    let names: Vec<String> = (0..21).map(|i| format!("Naam {i}")).collect();
+    let answer = app
+        .as_admin()
+        .data(
+            "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { id } userErrors { field code } } }",
+            json!({ "input": { "id": id, "version": 1, "alsoKnownAs": names } }),
+        )
+        .await;
+    assert_eq!(
+        answer["updateOrganization"],
+        json!({ "organization": null, "userErrors": [{ "field": "alsoKnownAs", "code": "TOO_LONG" }] })
+    );
+    assert_eq!(app.fingerprint().await, before);
 }

@@ -126,8 +126,17 @@ impl Changes {
         if let Some(name) = &self.name {
             checks.text("name", name, MAX_LINE);
         }
-        for name in self.also_known_as.iter().flatten() {
-            checks.text("alsoKnownAs", name, MAX_LINE);
+        if let Some(names) = &self.also_known_as {
+            if names.len() > MAX_OTHER_NAMES {
+                checks.push(
+                    "alsoKnownAs",
+                    UserErrorCode::TooLong,
+                    format!("`alsoKnownAs` may hold at most {MAX_OTHER_NAMES} names"),
+                );
+            }
+            for name in names {
+                checks.text("alsoKnownAs", name, MAX_LINE);
+            }
         }
         if let Some(description) = &self.description {
             checks.max("description", description, MAX_TEXT);
@@ -323,6 +332,9 @@ async fn snapshot(
 
 /// The outcome of a write: the row, or the user errors that stopped it.
 pub type Outcome<T> = Result<T, Vec<UserError>>;
+
+/// The most other names an organization may have (former names, merged organizations).
+const MAX_OTHER_NAMES: usize = 20;
 
 /// Creates an organization (administrators).
 pub async fn create(
