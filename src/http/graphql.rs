@@ -111,6 +111,22 @@ fn error(status: StatusCode, media: Media, code: ErrorCode, message: &str) -> Re
     response
 }
 
+/// The cost the cost extension reported for a response (0 when none).
+fn requested_cost(response: &async_graphql::Response) -> u64 {
+    response
+        .extensions
+        .get("cost")
+        .and_then(|cost| match cost {
+            async_graphql::Value::Object(cost) => cost.get("requestedQueryCost"),
+            _ => None,
+        })
+        .and_then(|n| match n {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
 /// An introspection answer from memory, with this request's cost report.
 fn introspection_answer(
     media: Media,
@@ -887,18 +903,7 @@ async fn run(
                 ),
             );
         }
-        let cost = response
-            .extensions
-            .get("cost")
-            .and_then(|cost| match cost {
-                async_graphql::Value::Object(cost) => cost.get("requestedQueryCost"),
-                _ => None,
-            })
-            .and_then(|n| match n {
-                async_graphql::Value::Number(n) => n.as_u64(),
-                _ => None,
-            })
-            .unwrap_or(0);
+        let cost = requested_cost(&response);
         state
             .metrics
             .introspection_answers
@@ -1107,18 +1112,7 @@ fn respond(
         && response.errors.is_empty()
         && let Ok(data) = serde_json::to_vec(&response.data)
     {
-        let cost = response
-            .extensions
-            .get("cost")
-            .and_then(|cost| match cost {
-                async_graphql::Value::Object(cost) => cost.get("requestedQueryCost"),
-                _ => None,
-            })
-            .and_then(|n| match n {
-                async_graphql::Value::Number(n) => n.as_u64(),
-                _ => None,
-            })
-            .unwrap_or(0);
+        let cost = requested_cost(response);
         let extensions = (!response.extensions.is_empty())
             .then(|| serde_json::to_string(&response.extensions).ok())
             .flatten();

@@ -273,13 +273,13 @@ async fn postgres_outage_and_recovery_under_load() {
         "the process stays up"
     );
     assert_eq!(
-        metric(&app, "db_breaker_opened_total").await,
+        app.metric("db_breaker_opened_total").await,
         1.0,
         "one outage"
     );
-    assert!(metric(&app, "db_breaker_refusals_total").await >= 12.0);
+    assert!(app.metric("db_breaker_refusals_total").await >= 12.0);
     assert_eq!(
-        metric(&app, "db_pool_exhausted_total").await,
+        app.metric("db_pool_exhausted_total").await,
         0.0,
         "not overload"
     );
@@ -304,7 +304,7 @@ async fn postgres_outage_and_recovery_under_load() {
         async || app.get("/readyz").await.status() == 200,
     )
     .await;
-    assert_eq!(metric(&app, "db_breaker_open").await, 0.0);
+    assert_eq!(app.metric("db_breaker_open").await, 0.0);
     let written = app
         .as_admin()
         .data(
@@ -327,14 +327,6 @@ async fn postgres_outage_and_recovery_under_load() {
         );
     }
     app.db.close().await.ok();
-}
-
-/// The value of a metric (with its labels, as `/metrics` writes them), 0 when absent.
-async fn metric(app: &TestApp, name: &str) -> f64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
 }
 
 const BUSY_ACQUIRE_TIMEOUT_MS: u64 = 1000;
@@ -361,7 +353,7 @@ async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTran
     wait_for(
         "the waiting write holds every connection",
         Duration::from_secs(5),
-        async || metric(app, "db_pool_connections{state=\"in_use\"}").await >= f64::from(pool),
+        async || app.metric("db_pool_connections{state=\"in_use\"}").await >= f64::from(pool),
     )
     .await;
 
@@ -392,8 +384,8 @@ async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTran
         "it waited for a connection: {took:?}"
     );
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_eq!(metric(app, "db_pool_exhausted_total").await, 1.0);
-    assert_eq!(metric(app, "db_breaker_opened_total").await, 0.0);
+    assert_eq!(app.metric("db_pool_exhausted_total").await, 1.0);
+    assert_eq!(app.metric("db_breaker_opened_total").await, 0.0);
 
     lock.rollback().await.unwrap();
     let (status, body) = write.await.unwrap();
@@ -407,7 +399,7 @@ async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTran
         .request("{ organizations { totalCount } }", json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(metric(app, "db_pool_exhausted_total").await, 1.0);
+    assert_eq!(app.metric("db_pool_exhausted_total").await, 1.0);
 }
 
 fn busy(connections: u32) -> impl FnOnce(&mut network_directory::Config) {

@@ -351,14 +351,6 @@ async fn a_locked_database_times_out_cleanly(app: TestApp) {
     assert_eq!(now["organization"]["version"], 1);
 }
 
-/// The value of a metric (with its labels, as `/metrics` writes them), 0 when absent.
-async fn metric(app: &TestApp, name: &str) -> f64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// Introspection is charged like any request, answered from memory once computed, and bounded:
 /// lists nested deeper than the standard query's (`types → fields → args`) and aliases that
 /// multiply it are refused, saying which limit.
@@ -388,19 +380,13 @@ async fn introspection_is_charged_bounded_and_served_from_memory() {
         second["extensions"]
     );
     assert_eq!(
-        metric(
-            &app,
-            "graphql_introspection_answers_total{source=\"computed\"}"
-        )
-        .await,
+        app.metric("graphql_introspection_answers_total{source=\"computed\"}")
+            .await,
         1.0
     );
     assert_eq!(
-        metric(
-            &app,
-            "graphql_introspection_answers_total{source=\"memory\"}"
-        )
-        .await,
+        app.metric("graphql_introspection_answers_total{source=\"memory\"}")
+            .await,
         1.0
     );
     // The budget runs out for answers from memory too.

@@ -302,6 +302,14 @@ impl TestApp {
         out
     }
 
+    /// The value of a metric (with its labels, as `/metrics` writes them), 0 when absent.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.get("/metrics").await.text().await.expect("metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// A GET to a path of the server.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
