@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod privacy;
 pub mod telemetry;

@@ -81,7 +81,7 @@ pub async fn purge(
     for row in &doomed {
         let id: i32 = row.try_get("", "id")?;
         let organization_id: Option<i32> = row.try_get("", "organization_id")?;
-        crate::graphql::post::write::scrub_audit(&txn, &[id]).await?;
+        scrub_audit(&txn, &[id]).await?;
         journal::record(
             &txn,
             &actor,
@@ -320,4 +320,43 @@ pub async fn backfill_email_hashes(db: &DatabaseConnection, key: &EmailHashKey) 
             return Ok(total);
         }
     }
+}
+
+/// What an erased author's name becomes.
+pub const ERASED_NAME: &str = "[verwijderd]";
+
+/// Removes authors' names, e-mail addresses and their hashes from the audit log's before/after
+/// values of these posts.
+pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResult<()> {
+    if post_ids.is_empty() {
+        return Ok(());
+    }
+    let select = Query::select()
+        .columns([Alias::new("id"), Alias::new("before"), Alias::new("after")])
+        .from(Alias::new("audit_log"))
+        .and_where(Expr::col(Alias::new("entity_type")).eq("post"))
+        .and_where(Expr::col(Alias::new("entity_id")).is_in(post_ids.iter().copied()))
+        .to_owned();
+    for row in db.query_all(&select).await? {
+        let id: i64 = row.try_get("", "id")?;
+        let mut update = Query::update();
+        update
+            .table(Alias::new("audit_log"))
+            .and_where(Expr::col(Alias::new("id")).eq(id));
+        for column in ["before", "after"] {
+            let value: Option<serde_json::Value> = row.try_get("", column)?;
+            if let Some(mut value) = value {
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("author_email");
+                    object.remove("author_email_hash");
+                    if object.contains_key("author_name") {
+                        object.insert("author_name".to_owned(), ERASED_NAME.into());
+                    }
+                }
+                update.value(Alias::new(column), value);
+            }
+        }
+        db.execute(&update).await?;
+    }
+    Ok(())
 }

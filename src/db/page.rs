@@ -16,6 +16,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
 /// The most items one page may hold.
@@ -563,5 +564,23 @@ impl Listing {
             totals.insert(parent, n as u64);
         }
         Ok(totals)
+    }
+}
+
+/// A stored row that the API lists and fetches by id.
+pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
+    /// The table.
+    const TABLE: &'static str;
+    /// The row's id.
+    fn id(&self) -> i32;
+    /// The row's value of a sort key of its table.
+    fn key(&self, sort: &SortKey) -> KeyValue;
+    /// Which rows exist for the API (not deleted).
+    fn visible() -> Condition;
+
+    /// Which rows `viewer` may see; the same as [`Row::visible`] unless a table has rows that
+    /// only some callers may see.
+    fn visible_to(_viewer: &Viewer) -> Condition {
+        Self::visible()
     }
 }

@@ -9,8 +9,8 @@ use sea_orm::{
 };
 
 use crate::db::journal::{self, Actor, Change, Operation};
+use crate::db::page::Row;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loader::Row;
 
 /// Writes the `Set` fields of `changes` to row `id` if its version is still `expected`, bumping
 /// the version and `updated_at`; `CONFLICT` (nothing written) when another write came first.

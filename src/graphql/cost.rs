@@ -9,7 +9,7 @@ use async_graphql::extensions::{
 use async_graphql::{Pos, Response, ServerError, ValidationResult, Value};
 
 use crate::auth::Viewer;
-use crate::http::limits::{ClientIp, CostReport, Limits};
+use crate::limits::{ClientIp, CostReport, Limits};
 
 /// Makes a [`CostBudget`] per request.
 pub struct CostBudgetFactory {

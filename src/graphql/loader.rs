@@ -10,32 +10,16 @@ use std::marker::PhantomData;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
-use sea_orm::{DatabaseConnection, FromQueryResult};
 
 use crate::auth::Viewer;
-use crate::db::page::{KeyValue, Link, Listing, Page, PageArgs, PageRequest, SortKey};
+use crate::db::page::{Link, Listing, Page, PageArgs, PageRequest, SortKey};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{organization, post, region, vocabulary};
 use crate::vocab::CareDomain;
 
-/// A stored row that the API lists and fetches by id.
-pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
-    /// The table.
-    const TABLE: &'static str;
-    /// The row's id.
-    fn id(&self) -> i32;
-    /// The row's value of a sort key of its table.
-    fn key(&self, sort: &SortKey) -> KeyValue;
-    /// Which rows exist for the API (not deleted).
-    fn visible() -> Condition;
-
-    /// Which rows `viewer` may see; the same as [`Row::visible`] unless a table has rows that
-    /// only some callers may see.
-    fn visible_to(_viewer: &Viewer) -> Condition {
-        Self::visible()
-    }
-}
+pub use crate::db::page::Row;
 
 /// Loads rows and relations for one request, as seen by its viewer.
 pub struct DbLoader {

@@ -93,7 +93,7 @@ pub const INTROSPECTION_MAX_COST: usize = 500;
 pub fn build_schemas(
     db: DatabaseConnection,
     limits: &SchemaLimits,
-    costs: std::sync::Arc<crate::http::limits::Limits>,
+    costs: std::sync::Arc<crate::limits::Limits>,
     email_hash_key: crate::privacy::EmailHashKey,
 ) -> Schemas {
     let mut main = builder()

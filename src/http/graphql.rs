@@ -36,8 +36,8 @@ use crate::graphql::response_order::in_selection_order;
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Key};
 use crate::http::introspection;
-use crate::http::limits::ClientIp;
 use crate::http::persisted::Refusal;
+use crate::limits::ClientIp;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -111,6 +111,21 @@ fn error(status: StatusCode, media: Media, code: ErrorCode, message: &str) -> Re
     response
 }
 
+/// The client address: the last entry of the trusted proxy header when configured and present
+/// (the address the proxy itself saw), else the TCP peer.
+fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted_header: Option<&str>,
+) -> ClientIp {
+    let forwarded = trusted_header
+        .and_then(|name| headers.get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    ClientIp(forwarded.unwrap_or(peer))
+}
+
 /// The cost the cost extension reported for a response (0 when none).
 fn requested_cost(response: &async_graphql::Response) -> u64 {
     response
@@ -128,11 +143,7 @@ fn requested_cost(response: &async_graphql::Response) -> u64 {
 }
 
 /// An introspection answer from memory, with this request's cost report.
-fn introspection_answer(
-    media: Media,
-    data: &str,
-    report: &crate::http::limits::CostReport,
-) -> Response {
+fn introspection_answer(media: Media, data: &str, report: &crate::limits::CostReport) -> Response {
     let report = serde_json::to_string(report).unwrap_or_else(|_| "null".to_owned());
     let body = format!(r#"{{"data":{data},"extensions":{{"cost":{report}}}}}"#);
     let mut response = (StatusCode::OK, body).into_response();
@@ -577,7 +588,7 @@ async fn run(
 ) -> Response {
     let started = Instant::now();
     let span = tracing::Span::current();
-    let client = ClientIp::from_request(
+    let client = client_ip(
         peer.ip(),
         &headers,
         state.http.trusted_proxy_header.as_deref(),

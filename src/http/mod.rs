@@ -6,7 +6,6 @@ pub mod cache;
 pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
-pub mod limits;
 pub mod persisted;
 
 use std::sync::Arc;
@@ -27,8 +26,8 @@ use tracing::Level;
 use crate::auth::TokenKeys;
 use crate::db::StatementCounter;
 use crate::graphql::Schemas;
+use crate::limits::Limits;
 use crate::metrics::Metrics;
-use limits::Limits;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

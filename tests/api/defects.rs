@@ -79,7 +79,7 @@ fn rate_limit_state_is_pruned() {
     );
     // One request per address every 6 ms: a caller is forgotten 6 ms after its request.
     config.rate_limit_ip_per_minute = 10_000;
-    let limits = network_directory::http::limits::Limits::new(&config);
+    let limits = network_directory::limits::Limits::new(&config);
     for i in 0..10_000u32 {
         let ip = std::net::IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
         limits.check_ip(ip).unwrap();

@@ -10,7 +10,7 @@ use crate::graphql::payload::{UserError, payload};
 use crate::graphql::post::Post;
 use crate::graphql::post::write::{self, Changes, ModerationDecision, Submission};
 use crate::graphql::{db, email_hash_key, viewer};
-use crate::http::limits::{ClientIp, Limits};
+use crate::limits::{ClientIp, Limits};
 use crate::vocab::{AuthorRole, PostKind};
 
 /// A post to submit. Anyone may contribute a practice, what matters, an idea or a question; it

@@ -23,8 +23,6 @@ use crate::privacy::EmailHashKey;
 use crate::text::slugify;
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
-/// What an erased author's name becomes.
-pub const ERASED_NAME: &str = "[verwijderd]";
 /// The longest author name.
 pub const MAX_AUTHOR_NAME: usize = 100;
 
@@ -185,8 +183,8 @@ pub fn is_contribution(kind: PostKind) -> bool {
 /// moderation queue is full.
 pub async fn check_contribution_limits(
     db: &DatabaseConnection,
-    limits: &crate::http::limits::Limits,
-    ip: Option<crate::http::limits::ClientIp>,
+    limits: &crate::limits::Limits,
+    ip: Option<crate::limits::ClientIp>,
 ) -> AppResult<()> {
     if let Some(ip) = ip {
         limits.check_submission(ip.0)?;
@@ -419,7 +417,7 @@ pub async fn moderate(
 
 /// Erases an author's personal data (administrators): in every post written with this e-mail
 /// address (found by the address, or by its hash under `key` once retention deleted the
-/// address) or among `post_ids`, the name becomes [`ERASED_NAME`] and the e-mail address and
+/// address) or among `post_ids`, the name becomes [`crate::privacy::ERASED_NAME`] and the e-mail address and
 /// its hash are removed; the audit log's before/after values of those posts are scrubbed the
 /// same way. Returns the number of posts changed.
 pub async fn erase_author(
@@ -459,7 +457,7 @@ pub async fn erase_author(
     for row in rows {
         let before = <post::Model as sea_orm::FromQueryResult>::from_query_result(&row, "")?;
         let changes = post::ActiveModel {
-            author_name: Set(ERASED_NAME.to_owned()),
+            author_name: Set(crate::privacy::ERASED_NAME.to_owned()),
             author_email: Set(None),
             author_email_hash: Set(None),
             ..Default::default()
@@ -467,7 +465,7 @@ pub async fn erase_author(
         let after =
             update_versioned::<post::Entity, _>(&txn, before.id, before.version, changes).await?;
         let scrubbed_before = post::Model {
-            author_name: ERASED_NAME.to_owned(),
+            author_name: crate::privacy::ERASED_NAME.to_owned(),
             ..before
         };
         journal(
@@ -480,44 +478,8 @@ pub async fn erase_author(
         .await?;
         erased.push(after.id);
     }
-    scrub_audit(&txn, &erased).await?;
+    crate::privacy::scrub_audit(&txn, &erased).await?;
     txn.commit().await?;
     crate::db::checkpoint(db).await?;
     Ok(erased.len() as u64)
-}
-
-/// Removes authors' names, e-mail addresses and their hashes from the audit log's before/after
-/// values of these posts.
-pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResult<()> {
-    if post_ids.is_empty() {
-        return Ok(());
-    }
-    let select = Query::select()
-        .columns([Alias::new("id"), Alias::new("before"), Alias::new("after")])
-        .from(Alias::new("audit_log"))
-        .and_where(Expr::col(Alias::new("entity_type")).eq("post"))
-        .and_where(Expr::col(Alias::new("entity_id")).is_in(post_ids.iter().copied()))
-        .to_owned();
-    for row in db.query_all(&select).await? {
-        let id: i64 = row.try_get("", "id")?;
-        let mut update = Query::update();
-        update
-            .table(Alias::new("audit_log"))
-            .and_where(Expr::col(Alias::new("id")).eq(id));
-        for column in ["before", "after"] {
-            let value: Option<serde_json::Value> = row.try_get("", column)?;
-            if let Some(mut value) = value {
-                if let Some(object) = value.as_object_mut() {
-                    object.remove("author_email");
-                    object.remove("author_email_hash");
-                    if object.contains_key("author_name") {
-                        object.insert("author_name".to_owned(), ERASED_NAME.into());
-                    }
-                }
-                update.value(Alias::new(column), value);
-            }
-        }
-        db.execute(&update).await?;
-    }
-    Ok(())
 }

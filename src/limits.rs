@@ -1,6 +1,7 @@
 //! Rate limits: requests per client IP and per token subject, contributions per IP, and a query
 //! cost budget per caller, reported the way Shopify reports query cost. Backed by `governor`
-//! (GCRA, keyed, lock-free).
+//! (GCRA, keyed, lock-free). Beside the core, like `auth`: the transport fills in who is asking
+//! (`ClientIp`, the `Viewer`), the GraphQL layer and the core spend from these limits.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -211,20 +212,3 @@ impl Limits {
 /// The address of the client of a request (the TCP peer, or the trusted proxy's header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
-
-impl ClientIp {
-    /// The client address: the last entry of the trusted proxy header when configured and
-    /// present (the address the proxy itself saw), else the TCP peer.
-    pub fn from_request(
-        peer: IpAddr,
-        headers: &axum::http::HeaderMap,
-        trusted_header: Option<&str>,
-    ) -> Self {
-        let forwarded = trusted_header
-            .and_then(|name| headers.get(name))
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.rsplit(',').next())
-            .and_then(|last| last.trim().parse::<IpAddr>().ok());
-        Self(forwarded.unwrap_or(peer))
-    }
-}
