@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod graphql;

@@ -14,9 +14,9 @@ use sea_orm::{
 };
 
 use crate::auth::{Claims, Role, TokenKeys, Viewer, policy};
+use crate::directory::id::NodeType;
 use crate::entity::{audit_log, issued_token};
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::NodeType;
 
 /// Issues a token for `sub` with `role` (and, for the organization role, the organization with
 /// row id `organization_id`) and records it; the token is returned only once it is recorded.

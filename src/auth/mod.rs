@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use crate::db::changes::DataVersion;
 use crate::db::journal::Actor;
+use crate::directory::id::{GlobalId, NodeType};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::graphql::node::{GlobalId, NodeType};
 pub use token::{Claims, Role, TokenKeys};
 
 /// An authenticated caller.
@@ -189,10 +189,7 @@ async fn check_in_database(db: &DatabaseConnection, claims: &Claims) -> AppResul
             let id = claims
                 .org
                 .as_deref()
-                .and_then(|org| {
-                    GlobalId::parse_as(&async_graphql::ID(org.to_owned()), NodeType::Organization)
-                        .ok()
-                })
+                .and_then(|org| GlobalId::parse_as(org, NodeType::Organization).ok())
                 .ok_or_else(|| unauthenticated("an organization token needs an `org` claim"))?;
             if !exists(db, "organization", "id", id.into()).await? {
                 return Err(unauthenticated("its organization no longer exists"));

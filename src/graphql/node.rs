@@ -2,8 +2,6 @@
 //! `node`/`nodes` root fields.
 
 use async_graphql::{Context, ID, Interface, Object};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::loader::by_ids;
@@ -16,100 +14,7 @@ use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
 /// The most IDs `nodes` accepts at once.
 pub const MAX_NODES: usize = 100;
 
-/// The kinds of object that have a global ID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeType {
-    /// `Organization`
-    Organization,
-    /// `Region`
-    Region,
-    /// `TargetGroup`
-    TargetGroup,
-    /// `Theme`
-    Theme,
-    /// `Tag`
-    Tag,
-    /// `Partner`
-    Partner,
-    /// `Post`
-    Post,
-}
-
-const NODE_TYPES: [NodeType; 7] = [
-    NodeType::Organization,
-    NodeType::Region,
-    NodeType::TargetGroup,
-    NodeType::Theme,
-    NodeType::Tag,
-    NodeType::Partner,
-    NodeType::Post,
-];
-
-impl NodeType {
-    /// The GraphQL type name, which prefixes the ID.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Organization => "Organization",
-            Self::Region => "Region",
-            Self::TargetGroup => "TargetGroup",
-            Self::Theme => "Theme",
-            Self::Tag => "Tag",
-            Self::Partner => "Partner",
-            Self::Post => "Post",
-        }
-    }
-
-    /// The opaque global ID of the row `id` of this type.
-    pub fn id(self, id: i32) -> ID {
-        ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", self.name())))
-    }
-}
-
-/// A decoded global ID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GlobalId {
-    /// The type of object.
-    pub node_type: NodeType,
-    /// The row id.
-    pub id: i32,
-}
-
-impl GlobalId {
-    /// Decodes an ID; anything that is not one of ours is `BAD_USER_INPUT`.
-    pub fn parse(id: &ID) -> AppResult<Self> {
-        let invalid = || AppError::bad_input(format!("`{}` is not a valid ID", truncate(id)));
-        let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (name, number) = text.split_once(':').ok_or_else(invalid)?;
-        let node_type = NODE_TYPES
-            .into_iter()
-            .find(|t| t.name() == name)
-            .ok_or_else(invalid)?;
-        let id = number
-            .parse::<i32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(invalid)?;
-        Ok(Self { node_type, id })
-    }
-
-    /// Decodes an ID that must be of `expected` type.
-    pub fn parse_as(id: &ID, expected: NodeType) -> AppResult<i32> {
-        let global = Self::parse(id)?;
-        if global.node_type != expected {
-            return Err(AppError::bad_input(format!(
-                "`{}` is not the ID of a {}",
-                truncate(id),
-                expected.name()
-            )));
-        }
-        Ok(global.id)
-    }
-}
-
-fn truncate(id: &ID) -> String {
-    id.chars().take(64).collect()
-}
+pub use crate::directory::id::{GlobalId, NodeType};
 
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -190,7 +95,7 @@ impl NodeQuery {
         }
         let ids = ids
             .iter()
-            .map(GlobalId::parse)
+            .map(|id| GlobalId::parse(id))
             .collect::<AppResult<Vec<_>>>()?;
         load_nodes(ctx, &ids).await
     }
