@@ -1,4 +1,4 @@
 //! The directory's core, below the faces (GraphQL, HTTP routes, CLI commands, jobs) and above
-//! the database: what every face shares. It imports neither `crate::graphql` nor `crate::http`.
+//! the database: what every face shares. It never imports the GraphQL or HTTP layers.
 
 pub mod id;

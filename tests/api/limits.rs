@@ -229,13 +229,7 @@ async fn introspection_can_be_switched_off() {
 #[tokio::test]
 async fn aliases_lists_and_texts_are_bounded() {
     let app = TestApp::sqlite().await;
-    let aliased = format!(
-        "{{ {} }}",
-        (0..21)
-            .map(|i| format!("a{i}: organizations(first: 1) {{ totalCount }}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    let aliased = crate::common::aliased(21, "organizations(first: 1) { totalCount }");
     let (_, answer) = app.anon().request(&aliased, json!({})).await;
     // Refused before it ran: no `data` key.
     assert!(answer.get("data").is_none(), "{answer}");

@@ -415,13 +415,7 @@ async fn introspection_is_charged_bounded_and_served_from_memory() {
         "introspection lists nested 4 deep (such as `types → fields → type → fields`) are over the limit of 3"
     );
     // Aliases of the whole schema: the cost says by how much.
-    let aliased = format!(
-        "{{ {} }}",
-        (0..120)
-            .map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name }} }} }}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    let aliased = crate::common::aliased(120, "__schema { types { name fields { name } } }");
     let (_, answer) = app.anon().request(&aliased, json!({})).await;
     assert!(answer.get("data").is_none(), "refused");
     assert_eq!(

@@ -460,3 +460,9 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// A query document of `n` aliased copies (`a0`, `a1`, …) of one root `selection`.
+pub fn aliased(n: usize, selection: &str) -> String {
+    let fields: Vec<String> = (0..n).map(|i| format!("a{i}: {selection}")).collect();
+    format!("{{ {} }}", fields.join(" "))
+}
