@@ -108,7 +108,6 @@ impl App {
                 email_hash_key.clone(),
             ),
             db,
-            batch_window: Duration::from_millis(config.batch_window_ms),
             keys,
             limits,
             metrics,

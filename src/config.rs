@@ -125,11 +125,6 @@ pub struct Config {
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
 
-    /// How long (milliseconds) a DataLoader collects keys before it runs one batched query.
-    /// Longer windows batch more reliably under load; each nesting level of a query waits once.
-    #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = 2, global = true)]
-    pub batch_window_ms: u64,
-
     /// The one accepted token algorithm: HS256, RS256 or EdDSA. Never taken from a token.
     #[arg(
         long,
@@ -326,8 +321,6 @@ impl Config {
             bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
             log_format: LogFormat::Pretty,
             log_filter: "warn".to_owned(),
-            // Generous, so that statement counts stay exact on a loaded test machine.
-            batch_window_ms: 25,
             seed_on_empty: true,
             jwt_algorithm: JwtAlgorithm::Hs256,
             jwt_secret: None,

@@ -5,11 +5,19 @@
 //! outlives the request.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
 
@@ -28,14 +36,94 @@ pub struct DbLoader {
 }
 
 impl DbLoader {
-    /// A loader for one request, as a DataLoader batching with tokio: keys asked for within
-    /// `window` of the first are loaded together.
-    pub fn for_request(
-        db: DatabaseConnection,
-        viewer: Viewer,
-        window: std::time::Duration,
-    ) -> DataLoader<Self> {
-        DataLoader::new(Self { db, viewer }, tokio::spawn).delay(window)
+    /// A loader for one request, and the queue its loads wait in until the request runs them
+    /// (see [`run_batched`]).
+    pub fn for_request(db: DatabaseConnection, viewer: Viewer) -> (DataLoader<Self>, LoadQueue) {
+        let queue = LoadQueue::default();
+        let starts = queue.clone();
+        let loader = DataLoader::new(Self { db, viewer }, move |load| starts.push(load))
+            .delay(Duration::ZERO);
+        (loader, queue)
+    }
+}
+
+/// The loads a request's DataLoader has started and that the request has not yet run.
+#[derive(Clone, Default)]
+pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+
+impl LoadQueue {
+    fn push(&self, load: BoxFuture<'static, ()>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(load);
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Runs a request's execution together with the loads its DataLoader starts.
+///
+/// A load never starts in the middle of the request's work: the request is polled until it
+/// waits, and only then are the loads it asked for run, each taking every key registered so far.
+/// So all the objects of one level of the answer share one statement per relation, however busy
+/// the machine is. (A batch window measured in time splits batches under load: async-graphql
+/// resolves a list in a `FuturesUnordered`, which yields to the scheduler after every two
+/// objects, and a busy scheduler comes back after the window has closed.) A request that only
+/// yields is polled again at once, up to [`MAX_REPOLLS`] times in a row. Dropping the request
+/// drops its loads.
+pub fn run_batched<F: Future>(queue: LoadQueue, execution: F) -> impl Future<Output = F::Output> {
+    let mut execution = Box::pin(execution);
+    let mut running = FuturesUnordered::new();
+    std::future::poll_fn(move |cx| {
+        let yielded = Arc::new(YieldFlag {
+            woken: AtomicBool::new(false),
+            task: cx.waker().clone(),
+        });
+        let waker = Waker::from(yielded.clone());
+        let mut repolls = 0;
+        loop {
+            yielded.woken.store(false, Ordering::Relaxed);
+            if let Poll::Ready(out) = execution
+                .as_mut()
+                .poll(&mut TaskContext::from_waker(&waker))
+            {
+                return Poll::Ready(out);
+            }
+            if yielded.woken.load(Ordering::Relaxed) && repolls < MAX_REPOLLS {
+                // It only made room for other tasks: more of this level's keys are to come.
+                repolls += 1;
+                continue;
+            }
+            running.extend(queue.take());
+            let mut finished = false;
+            while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {
+                finished = true;
+            }
+            if !finished {
+                return Poll::Pending;
+            }
+        }
+    })
+}
+
+/// How many times in a row [`run_batched`] polls a request that yields without waiting, before
+/// it lets other tasks run.
+pub const MAX_REPOLLS: u32 = 1_000;
+
+/// Records whether a request woke itself while it was polled.
+struct YieldFlag {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for YieldFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Relaxed);
+        self.task.wake_by_ref();
     }
 }
 

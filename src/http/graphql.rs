@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use crate::auth::authenticate;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::field_errors::ExecutionStarted;
-use crate::graphql::loader::DbLoader;
+use crate::graphql::loader::{DbLoader, run_batched};
 use crate::graphql::response_order::in_selection_order;
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Key};
@@ -855,20 +855,17 @@ async fn run(
     let operation_name = request.operation_name.clone();
     request.set_parsed_query(document.clone());
     let execution_started = ExecutionStarted::default();
+    let (loader, loads) = DbLoader::for_request(state.db.clone(), viewer.clone());
     let request = request
         .data(execution_started.clone())
-        .data(DbLoader::for_request(
-            state.db.clone(),
-            viewer.clone(),
-            state.batch_window,
-        ))
+        .data(loader)
         .data(viewer)
         .data(client)
         .data(state.limits.clone());
     // Unconstrained: tokio's cooperative budget would otherwise make a large page yield in the
-    // middle of registering its DataLoader keys, and under load the rest would miss the batch
-    // window and cost statements of their own. The request still yields whenever it waits.
-    let execution = tokio::task::unconstrained(schema.execute(request));
+    // middle of registering its DataLoader keys, and the rest would cost statements of their
+    // own. The request still yields whenever it waits.
+    let execution = tokio::task::unconstrained(run_batched(loads, schema.execute(request)));
     let executed = tokio::time::timeout(state.http.request_timeout, execution).await;
     if op_type == "mutation" {
         // Whatever the outcome: a write may have committed before a later error.

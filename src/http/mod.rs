@@ -57,8 +57,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The database's circuit breaker.
     pub db_health: crate::db::health::DbHealth,
-    /// The DataLoaders' batch window.
-    pub batch_window: Duration,
     /// Token verification.
     pub keys: Arc<TokenKeys>,
     /// Rate limits.
