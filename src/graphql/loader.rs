@@ -215,11 +215,11 @@ impl Relation {
         match self {
             OrganizationRegions => (
                 region::service::listing(Condition::all()),
-                Link::Table("organization_region", "organization_id", "region_id"),
+                Link::Few("organization_region", "organization_id", "region_id"),
             ),
             OrganizationTargetGroups => (
                 vocabulary::service::listing("target_group"),
-                Link::Table(
+                Link::Few(
                     "organization_target_group",
                     "organization_id",
                     "target_group_id",
@@ -227,11 +227,11 @@ impl Relation {
             ),
             OrganizationThemes => (
                 vocabulary::service::listing("theme"),
-                Link::Table("organization_theme", "organization_id", "theme_id"),
+                Link::Few("organization_theme", "organization_id", "theme_id"),
             ),
             OrganizationTags => (
                 vocabulary::service::listing("tag"),
-                Link::Table("organization_tag", "organization_id", "tag_id"),
+                Link::Few("organization_tag", "organization_id", "tag_id"),
             ),
             OrganizationPosts => (
                 post::service::listing(viewer, &post::service::Filter::default()),
@@ -271,11 +271,11 @@ impl Relation {
             ),
             PostThemes => (
                 vocabulary::service::listing("theme"),
-                Link::Table("post_theme", "post_id", "theme_id"),
+                Link::Few("post_theme", "post_id", "theme_id"),
             ),
             PostTags => (
                 vocabulary::service::listing("tag"),
-                Link::Table("post_tag", "post_id", "tag_id"),
+                Link::Few("post_tag", "post_id", "tag_id"),
             ),
         }
     }

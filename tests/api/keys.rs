@@ -63,7 +63,11 @@ async fn the_token_command_issues_tokens_the_server_accepts() {
     assert!((89..=90).contains(&days), "90 days, got {days}");
 
     let out = run(&["token", "--role", "partner", "--sub", "trimbos-instituut"]);
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let partner = app
         .with_token(String::from_utf8(out.stdout).unwrap().trim())
         .data("{ viewer { role subject } }", json!({}))
