@@ -2,3 +2,8 @@
 //! the database: what every face shares. It never imports the GraphQL or HTTP layers.
 
 pub mod id;
+pub mod organization;
+pub mod partner;
+pub mod post;
+pub mod region;
+pub mod vocabulary;

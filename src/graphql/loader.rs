@@ -23,8 +23,8 @@ use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
 
 use crate::auth::Viewer;
 use crate::db::page::{Link, Listing, Page, PageArgs, PageRequest, SortKey};
+use crate::directory;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{organization, post, region, vocabulary};
 use crate::vocab::CareDomain;
 
 pub use crate::db::page::Row;
@@ -214,11 +214,11 @@ impl Relation {
         use Relation::*;
         match self {
             OrganizationRegions => (
-                region::service::listing(Condition::all()),
+                directory::region::listing(Condition::all()),
                 Link::Few("organization_region", "organization_id", "region_id"),
             ),
             OrganizationTargetGroups => (
-                vocabulary::service::listing("target_group"),
+                directory::vocabulary::listing("target_group"),
                 Link::Few(
                     "organization_target_group",
                     "organization_id",
@@ -226,27 +226,33 @@ impl Relation {
                 ),
             ),
             OrganizationThemes => (
-                vocabulary::service::listing("theme"),
+                directory::vocabulary::listing("theme"),
                 Link::Few("organization_theme", "organization_id", "theme_id"),
             ),
             OrganizationTags => (
-                vocabulary::service::listing("tag"),
+                directory::vocabulary::listing("tag"),
                 Link::Few("organization_tag", "organization_id", "tag_id"),
             ),
             OrganizationPosts => (
-                post::service::listing(viewer, &post::service::Filter::default()),
+                directory::post::listing(viewer, &directory::post::Filter::default()),
                 Link::Column("organization_id"),
             ),
             RegionOrganizations => (
-                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                directory::organization::listing(
+                    Condition::all(),
+                    directory::organization::BY_NAME,
+                ),
                 Link::Table("organization_region", "region_id", "organization_id"),
             ),
             RegionChildren => (
-                region::service::listing(Condition::all()),
+                directory::region::listing(Condition::all()),
                 Link::Column("parent_id"),
             ),
             TargetGroupOrganizations => (
-                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                directory::organization::listing(
+                    Condition::all(),
+                    directory::organization::BY_NAME,
+                ),
                 Link::Table(
                     "organization_target_group",
                     "target_group_id",
@@ -254,27 +260,33 @@ impl Relation {
                 ),
             ),
             ThemeOrganizations => (
-                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                directory::organization::listing(
+                    Condition::all(),
+                    directory::organization::BY_NAME,
+                ),
                 Link::Table("organization_theme", "theme_id", "organization_id"),
             ),
             ThemePosts => (
-                post::service::listing(viewer, &post::service::Filter::default()),
+                directory::post::listing(viewer, &directory::post::Filter::default()),
                 post_link(viewer, "post_theme", "theme_id"),
             ),
             TagOrganizations => (
-                organization::service::listing(Condition::all(), organization::service::BY_NAME),
+                directory::organization::listing(
+                    Condition::all(),
+                    directory::organization::BY_NAME,
+                ),
                 Link::Table("organization_tag", "tag_id", "organization_id"),
             ),
             TagPosts => (
-                post::service::listing(viewer, &post::service::Filter::default()),
+                directory::post::listing(viewer, &directory::post::Filter::default()),
                 post_link(viewer, "post_tag", "tag_id"),
             ),
             PostThemes => (
-                vocabulary::service::listing("theme"),
+                directory::vocabulary::listing("theme"),
                 Link::Few("post_theme", "post_id", "theme_id"),
             ),
             PostTags => (
-                vocabulary::service::listing("tag"),
+                directory::vocabulary::listing("tag"),
                 Link::Few("post_tag", "post_id", "tag_id"),
             ),
         }
@@ -371,13 +383,16 @@ impl Loader<CareDomainsOf> for DbLoader {
         &self,
         keys: &[CareDomainsOf],
     ) -> Result<HashMap<CareDomainsOf, Vec<CareDomain>>, AppError> {
-        organization::service::care_domains(&self.db, &keys.iter().map(|k| k.0).collect::<Vec<_>>())
-            .await
-            .map(|map| {
-                map.into_iter()
-                    .map(|(id, domains)| (CareDomainsOf(id), domains))
-                    .collect()
-            })
+        directory::organization::care_domains(
+            &self.db,
+            &keys.iter().map(|k| k.0).collect::<Vec<_>>(),
+        )
+        .await
+        .map(|map| {
+            map.into_iter()
+                .map(|(id, domains)| (CareDomainsOf(id), domains))
+                .collect()
+        })
     }
 }
 

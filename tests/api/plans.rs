@@ -7,7 +7,7 @@
 use network_directory::auth::Viewer;
 use network_directory::db::page::{Link, PageArgs, PageRequest};
 use network_directory::db::synthetic::{Scale, load};
-use network_directory::graphql::{organization, post, vocabulary};
+use network_directory::directory::{organization, post, vocabulary};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::Value;
 
@@ -59,15 +59,13 @@ async fn pages_read_along_indexes(app: TestApp) {
     load(&app.db, Scale::Medium).await.expect("loaded");
     let backend = app.db.get_database_backend();
     let anonymous = Viewer::Anonymous;
-    let posts = post::service::listing(&anonymous, &post::service::Filter::default());
-    let by_name = organization::service::listing(
-        sea_orm::sea_query::Condition::all(),
-        organization::service::BY_NAME,
-    );
+    let posts = post::listing(&anonymous, &post::Filter::default());
+    let by_name =
+        organization::listing(sea_orm::sea_query::Condition::all(), organization::BY_NAME);
     // The fifty busiest organizations, and the busiest theme.
     let parents: Vec<i32> = (1..=50).collect();
-    let newest = page(3, None, post::service::NEWEST.name);
-    let twenty = page(20, None, post::service::NEWEST.name);
+    let newest = page(3, None, post::NEWEST.name);
+    let twenty = page(20, None, post::NEWEST.name);
     // A cursor deep into the directory: the 500th organization by name.
     let deep = app
         .anon()
@@ -118,7 +116,7 @@ async fn pages_read_along_indexes(app: TestApp) {
         },
         Case {
             name: "the themes of 50 organizations",
-            statement: vocabulary::service::listing("theme").pages_statement(
+            statement: vocabulary::listing("theme").pages_statement(
                 backend,
                 Link::Table("organization_theme", "organization_id", "theme_id"),
                 &parents,

@@ -1,9 +1,9 @@
 //! Organizations (participants): the GraphQL type, its relations and the root queries.
 
 pub mod mutation;
-pub mod service;
 pub mod write;
 
+use crate::directory;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -281,7 +281,7 @@ pub struct OrganizationFilter {
     pub name_contains: Option<String>,
 }
 
-impl From<OrganizationFilter> for service::Filter {
+impl From<OrganizationFilter> for directory::organization::Filter {
     fn from(f: OrganizationFilter) -> Self {
         Self {
             regions: f.regions,
@@ -317,10 +317,10 @@ impl OrganizationQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
         let sort = match order_by.unwrap_or_default() {
-            OrganizationOrder::Name => service::BY_NAME,
-            OrganizationOrder::JoinedOn => service::BY_JOINED,
+            OrganizationOrder::Name => directory::organization::BY_NAME,
+            OrganizationOrder::JoinedOn => directory::organization::BY_JOINED,
         };
-        let filter = service::Filter::from(filter.unwrap_or_default());
+        let filter = directory::organization::Filter::from(filter.unwrap_or_default());
         if filter
             .name_contains
             .as_ref()
@@ -331,7 +331,7 @@ impl OrganizationQuery {
             ));
         }
         let filter = filter.condition();
-        let listing = service::listing(filter, sort);
+        let listing = directory::organization::listing(filter, sort);
         let page = crate::graphql::list(
             ctx,
             &listing,

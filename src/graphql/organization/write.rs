@@ -324,7 +324,7 @@ async fn snapshot(
         ids.sort_unstable();
         value[field] = serde_json::json!(ids);
     }
-    let domains = crate::graphql::organization::service::care_domains(db, &[row.id]).await?;
+    let domains = crate::directory::organization::care_domains(db, &[row.id]).await?;
     value["careDomains"] = serde_json::to_value(domains.get(&row.id).cloned().unwrap_or_default())
         .map_err(AppError::internal)?;
     Ok(value)

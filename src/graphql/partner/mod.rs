@@ -2,8 +2,8 @@
 //! regulators, care offices, client organizations and supporters.
 
 pub mod mutation;
-pub mod service;
 
+use crate::directory;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -147,7 +147,10 @@ impl PartnerQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Partner>> {
         let filter = filter.unwrap_or_default();
-        let listing = service::listing(service::filter(filter.kinds.as_deref(), filter.core_team));
+        let listing = directory::partner::listing(directory::partner::filter(
+            filter.kinds.as_deref(),
+            filter.core_team,
+        ));
         let page = crate::graphql::list(
             ctx,
             &listing,

@@ -2,9 +2,9 @@
 //! what matters, ideas, questions).
 
 pub mod mutation;
-pub mod service;
 pub mod write;
 
+use crate::directory;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -183,14 +183,14 @@ impl PostQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Post>> {
         let filter = filter.unwrap_or_default();
-        let filter = service::Filter {
+        let filter = directory::post::Filter {
             themes: filter.themes,
             tags: filter.tags,
             kinds: filter.kinds,
             organizations: filter.organizations,
             statuses: filter.statuses,
         };
-        let listing = service::listing(crate::graphql::viewer(ctx), &filter);
+        let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
         let page = crate::graphql::list(
             ctx,
             &listing,

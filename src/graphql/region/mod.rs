@@ -1,7 +1,6 @@
 //! Regions: the twelve provinces and the finer regions under them.
 
-pub mod service;
-
+use crate::directory;
 use async_graphql::{Context, ID, Object};
 use sea_orm::sea_query::Condition;
 
@@ -122,8 +121,10 @@ impl RegionQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Region>> {
-        let filter = kind.map(service::of_kind).unwrap_or_else(Condition::all);
-        let listing = service::listing(filter);
+        let filter = kind
+            .map(directory::region::of_kind)
+            .unwrap_or_else(Condition::all);
+        let listing = directory::region::listing(filter);
         let page = crate::graphql::list(
             ctx,
             &listing,

@@ -2,8 +2,8 @@
 //! description), so they share one folder and one service.
 
 pub mod mutation;
-pub mod service;
 
+use crate::directory;
 use async_graphql::{Context, ID, Object};
 
 use crate::db::page::PageArgs;
@@ -258,7 +258,7 @@ impl VocabularyQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<TargetGroup>> {
-        let listing = service::listing("target_group");
+        let listing = directory::vocabulary::listing("target_group");
         let page = crate::graphql::list(
             ctx,
             &listing,
@@ -296,7 +296,7 @@ impl VocabularyQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Theme>> {
-        let listing = service::listing("theme");
+        let listing = directory::vocabulary::listing("theme");
         let page = crate::graphql::list(
             ctx,
             &listing,
@@ -332,7 +332,7 @@ impl VocabularyQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Tag>> {
-        let listing = service::listing("tag");
+        let listing = directory::vocabulary::listing("tag");
         let page = crate::graphql::list(
             ctx,
             &listing,

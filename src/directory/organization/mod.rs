@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 
+use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::organization;
 use crate::error::AppResult;
-use crate::graphql::loader::Row;
 use crate::text::words;
 use crate::vocab::{CareDomain, OrganizationStatus};
 

@@ -2,9 +2,9 @@
 
 use sea_orm::sea_query::Condition;
 
+use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::{tag, target_group, theme};
-use crate::graphql::loader::Row;
 
 /// The A-Z ordering of a vocabulary table.
 pub const fn by_name(table: &'static str) -> SortKey {

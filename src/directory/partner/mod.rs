@@ -2,9 +2,9 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
+use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::entity::partner;
-use crate::graphql::loader::Row;
 use crate::vocab::PartnerKind;
 
 const TABLE: &str = "partner";

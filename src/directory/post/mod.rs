@@ -3,10 +3,10 @@
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 
 use crate::auth::{Viewer, policy};
+use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
+use crate::directory::organization::ids_of_slugs;
 use crate::entity::post;
-use crate::graphql::loader::Row;
-use crate::graphql::organization::service::ids_of_slugs;
 use crate::vocab::{PostKind, PostStatus};
 
 const TABLE: &str = "post";
