@@ -312,12 +312,12 @@ impl AccessMutation {
     ) -> AppResult<Option<RevokeTokenPayload>> {
         let viewer = viewer(ctx);
         policy::require_admin(viewer, "revoke tokens")?;
-        let mut checks = crate::graphql::payload::Checks::default();
+        let mut checks = crate::directory::checks::Checks::default();
         checks.text("tokenId", &input.token_id, 200);
         if !checks.ok() {
             return Ok(Some(RevokeTokenPayload {
                 revoked_token_id: None,
-                user_errors: checks.into_errors(),
+                user_errors: crate::graphql::payload::user_errors(checks.into_errors()),
             }));
         }
         let revoked = crate::auth::issued::revoke(db(ctx), viewer, &input.token_id).await?;

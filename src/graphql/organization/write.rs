@@ -14,10 +14,10 @@ use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{
     existing_ids, is_unique_violation, replace_links, slug_taken, update_versioned,
 };
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Problem, ProblemCode};
 use crate::entity::organization;
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{GlobalId, NodeType};
-use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCode};
 use crate::text::{fold, name_words};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
@@ -118,7 +118,7 @@ impl Changes {
             if checks.ok() && slug_taken(db, "organization", slug, except).await? {
                 checks.push(
                     "slug",
-                    UserErrorCode::Taken,
+                    ProblemCode::Taken,
                     format!("the slug `{slug}` is taken"),
                 );
             }
@@ -130,7 +130,7 @@ impl Changes {
             if names.len() > MAX_OTHER_NAMES {
                 checks.push(
                     "alsoKnownAs",
-                    UserErrorCode::TooLong,
+                    ProblemCode::TooLong,
                     format!("`alsoKnownAs` may hold at most {MAX_OTHER_NAMES} names"),
                 );
             }
@@ -241,7 +241,7 @@ pub async fn resolve_ids(
             Err(_) => {
                 checks.push(
                     field,
-                    UserErrorCode::Invalid,
+                    ProblemCode::Invalid,
                     format!("`{}` is not the ID of a {}", id.as_str(), node_type.name()),
                 );
                 return Ok(None);
@@ -252,7 +252,7 @@ pub async fn resolve_ids(
     if let Some(missing) = rows.iter().find(|id| !found.contains(id)) {
         checks.push(
             field,
-            UserErrorCode::NotFound,
+            ProblemCode::NotFound,
             format!(
                 "no {} with ID `{}`",
                 node_type.name(),
@@ -331,7 +331,7 @@ async fn snapshot(
 }
 
 /// The outcome of a write: the row, or the user errors that stopped it.
-pub type Outcome<T> = Result<T, Vec<UserError>>;
+pub type Outcome<T> = Result<T, Vec<Problem>>;
 
 /// The most other names an organization may have (former names, merged organizations).
 const MAX_OTHER_NAMES: usize = 20;
@@ -382,7 +382,7 @@ pub async fn create(
         Ok(row) => row,
         Err(err) if is_unique_violation(&err) => {
             let mut checks = Checks::default();
-            checks.push("slug", UserErrorCode::Taken, "the slug is taken");
+            checks.push("slug", ProblemCode::Taken, "the slug is taken");
             return Ok(Err(checks.into_errors()));
         }
         Err(err) => return Err(err.into()),

@@ -5,12 +5,13 @@ use sea_orm::Value;
 
 use crate::auth::{Viewer, policy};
 use crate::db::write::{RowWrite, insert_journaled, load_current, slug_taken, update_journaled};
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, ProblemCode};
 use crate::entity::partner;
 use crate::error::AppResult;
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::mutation::{DeleteInput, DeletePayload};
 use crate::graphql::partner::Partner;
-use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserErrorCode, defined, payload};
+use crate::graphql::payload::{defined, payload};
 use crate::graphql::{db, viewer};
 use crate::text::fold;
 use crate::vocab::PartnerKind;
@@ -121,7 +122,7 @@ async fn columns(
         if checks.ok() && slug_taken(db, "partner", &slug, except).await? {
             checks.push(
                 "slug",
-                UserErrorCode::Taken,
+                ProblemCode::Taken,
                 format!("the slug `{slug}` is taken"),
             );
         }

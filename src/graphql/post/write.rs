@@ -14,11 +14,11 @@ use sea_orm::{
 use crate::auth::{Role, Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{is_unique_violation, replace_links, update_versioned};
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, ProblemCode};
 use crate::entity::post;
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::write::{Outcome, resolve_ids};
-use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserErrorCode};
 use crate::privacy::EmailHashKey;
 use crate::text::slugify;
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
@@ -242,7 +242,7 @@ pub async fn submit(
     if !publishes && !is_contribution(kind) {
         checks.push(
             "kind",
-            UserErrorCode::Invalid,
+            ProblemCode::Invalid,
             "contributions are a practice, what matters, an idea or a question",
         );
     }
@@ -269,7 +269,7 @@ pub async fn submit(
     {
         checks.push(
             "organizationId",
-            UserErrorCode::NotFound,
+            ProblemCode::NotFound,
             "no such organization",
         );
     }

@@ -8,12 +8,13 @@ use crate::auth::policy;
 use crate::db::write::{
     RowWrite, Versioned, insert_journaled, load_current, slug_taken, update_journaled,
 };
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Problem, ProblemCode};
 use crate::entity::{region, tag, target_group, theme};
 use crate::error::AppResult;
 use crate::graphql::loader::Row;
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::mutation::{DeleteInput, DeletePayload};
-use crate::graphql::payload::{Checks, MAX_LINE, MAX_TEXT, UserError, UserErrorCode, payload};
+use crate::graphql::payload::payload;
 use crate::graphql::region::Region;
 use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
 use crate::graphql::{db, viewer};
@@ -107,7 +108,7 @@ async fn term_columns(
         if checks.ok() && slug_taken(db, table, &slug, except).await? {
             checks.push(
                 "slug",
-                UserErrorCode::Taken,
+                ProblemCode::Taken,
                 format!("the slug `{slug}` is taken"),
             );
         }
@@ -133,7 +134,7 @@ async fn create_term<M: Row + serde::Serialize>(
     ctx: &Context<'_>,
     entity_type: &'static str,
     input: CreateTermInput,
-) -> AppResult<Result<M, Vec<UserError>>> {
+) -> AppResult<Result<M, Vec<Problem>>> {
     policy::require_admin(viewer(ctx), "curate the vocabulary")?;
     let mut checks = Checks::default();
     checks.text("name", &input.name, MAX_LINE);
@@ -171,7 +172,7 @@ async fn update_term<M: Row + Versioned + serde::Serialize>(
     entity_type: &'static str,
     node_type: NodeType,
     input: UpdateTermInput,
-) -> AppResult<Result<M, Vec<UserError>>> {
+) -> AppResult<Result<M, Vec<Problem>>> {
     policy::require_admin(viewer(ctx), "curate the vocabulary")?;
     let id = GlobalId::parse_as(&input.id, node_type)?;
     let before: M = load_current(db(ctx), id, entity_type, input.version).await?;
@@ -228,7 +229,7 @@ async fn parent(db: &DatabaseConnection, id: &ID, checks: &mut Checks) -> AppRes
     let Ok(id) = GlobalId::parse_as(id, NodeType::Region) else {
         checks.push(
             "parentId",
-            UserErrorCode::Invalid,
+            ProblemCode::Invalid,
             "`parentId` is not the ID of a Region",
         );
         return Ok(None);
@@ -238,7 +239,7 @@ async fn parent(db: &DatabaseConnection, id: &ID, checks: &mut Checks) -> AppRes
         _ => {
             checks.push(
                 "parentId",
-                UserErrorCode::NotFound,
+                ProblemCode::NotFound,
                 "the parent must be an existing province",
             );
             Ok(None)
@@ -428,7 +429,7 @@ impl VocabularyMutation {
                 if parent_id == Some(id) {
                     checks.push(
                         "parentId",
-                        UserErrorCode::Invalid,
+                        ProblemCode::Invalid,
                         "a region cannot be its own parent",
                     );
                 }
