@@ -1,5 +1,7 @@
 //! Data access for organizations: the visible rows, the orderings, the filters and care domains.
 
+pub mod write;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;

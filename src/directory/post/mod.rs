@@ -1,5 +1,7 @@
 //! Data access for posts. The public sees published posts only.
 
+pub mod write;
+
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 
 use crate::auth::{Viewer, policy};

@@ -1,7 +1,6 @@
 //! Organizations (participants): the GraphQL type, its relations and the root queries.
 
 pub mod mutation;
-pub mod write;
 
 use crate::directory;
 use async_graphql::{Context, Enum, ID, InputObject, Object};

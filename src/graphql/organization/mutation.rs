@@ -1,12 +1,13 @@
 //! Mutations of organizations.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::NaiveDate;
 
+use crate::directory::checks::Patch;
+use crate::directory::organization::write::{self, Changes};
 use crate::error::AppResult;
 use crate::graphql::organization::Organization;
-use crate::graphql::organization::write::{self, Changes};
-use crate::graphql::payload::{defined, payload};
+use crate::graphql::payload::{patch, payload};
 use crate::graphql::{db, viewer};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
@@ -71,23 +72,23 @@ impl From<CreateOrganizationInput> for Changes {
             name: Some(i.name),
             also_known_as: Some(i.also_known_as),
             description: Some(i.description),
-            website: defined(i.website),
-            logo_url: defined(i.logo_url),
-            city: defined(i.city),
-            size: defined(i.size),
+            website: Patch::given(i.website),
+            logo_url: Patch::given(i.logo_url),
+            city: Patch::given(i.city),
+            size: Patch::given(i.size),
             care_domains: Some(i.care_domains),
             status: i.status,
-            joined_on: defined(i.joined_on),
-            joined_note: defined(i.joined_note),
-            public_email: defined(i.public_email),
-            public_phone: defined(i.public_phone),
-            contact_name: defined(i.contact_name),
-            contact_email: defined(i.contact_email),
-            contact_phone: defined(i.contact_phone),
-            region_ids: Some(i.region_ids),
-            target_group_ids: Some(i.target_group_ids),
-            theme_ids: Some(i.theme_ids),
-            tag_ids: Some(i.tag_ids),
+            joined_on: Patch::given(i.joined_on),
+            joined_note: Patch::given(i.joined_note),
+            public_email: Patch::given(i.public_email),
+            public_phone: Patch::given(i.public_phone),
+            contact_name: Patch::given(i.contact_name),
+            contact_email: Patch::given(i.contact_email),
+            contact_phone: Patch::given(i.contact_phone),
+            region_ids: Some(ids(i.region_ids)),
+            target_group_ids: Some(ids(i.target_group_ids)),
+            theme_ids: Some(ids(i.theme_ids)),
+            tag_ids: Some(ids(i.tag_ids)),
         }
     }
 }
@@ -102,7 +103,88 @@ pub struct UpdateOrganizationInput {
     pub version: i64,
     /// The changes.
     #[graphql(flatten)]
-    pub changes: Changes,
+    pub changes: OrganizationChanges,
+}
+
+/// Changes to an organization: only the fields given change; `null` clears an optional field.
+/// Lists of IDs replace the current links.
+#[derive(Debug, Default, InputObject)]
+pub struct OrganizationChanges {
+    /// A new slug (administrators only).
+    pub slug: Option<String>,
+    /// A new name.
+    pub name: Option<String>,
+    /// Other names the organization is known by.
+    pub also_known_as: Option<Vec<String>>,
+    /// A short description.
+    pub description: Option<String>,
+    /// The website (an http(s) URL).
+    pub website: MaybeUndefined<String>,
+    /// The URL of the logo.
+    pub logo_url: MaybeUndefined<String>,
+    /// The city of the head office.
+    pub city: MaybeUndefined<String>,
+    /// The size.
+    pub size: MaybeUndefined<OrganizationSize>,
+    /// The domains of care provided.
+    pub care_domains: Option<Vec<CareDomain>>,
+    /// The relation to the network (administrators only).
+    pub status: Option<OrganizationStatus>,
+    /// When the organization joined (administrators only).
+    pub joined_on: MaybeUndefined<NaiveDate>,
+    /// How the joining is publicly known.
+    pub joined_note: MaybeUndefined<String>,
+    /// The public e-mail address.
+    pub public_email: MaybeUndefined<String>,
+    /// The public telephone number.
+    pub public_phone: MaybeUndefined<String>,
+    /// The contact person (partner-only).
+    pub contact_name: MaybeUndefined<String>,
+    /// The contact person's e-mail address (partner-only).
+    pub contact_email: MaybeUndefined<String>,
+    /// The contact person's telephone number (partner-only).
+    pub contact_phone: MaybeUndefined<String>,
+    /// IDs of the regions worked in.
+    pub region_ids: Option<Vec<ID>>,
+    /// IDs of the target groups served.
+    pub target_group_ids: Option<Vec<ID>>,
+    /// IDs of the themes worked on.
+    pub theme_ids: Option<Vec<ID>>,
+    /// IDs of the tags.
+    pub tag_ids: Option<Vec<ID>>,
+}
+
+impl From<OrganizationChanges> for Changes {
+    fn from(i: OrganizationChanges) -> Self {
+        Self {
+            slug: i.slug,
+            name: i.name,
+            also_known_as: i.also_known_as,
+            description: i.description,
+            website: patch(i.website),
+            logo_url: patch(i.logo_url),
+            city: patch(i.city),
+            size: patch(i.size),
+            care_domains: i.care_domains,
+            status: i.status,
+            joined_on: patch(i.joined_on),
+            joined_note: patch(i.joined_note),
+            public_email: patch(i.public_email),
+            public_phone: patch(i.public_phone),
+            contact_name: patch(i.contact_name),
+            contact_email: patch(i.contact_email),
+            contact_phone: patch(i.contact_phone),
+            region_ids: i.region_ids.map(ids),
+            target_group_ids: i.target_group_ids.map(ids),
+            theme_ids: i.theme_ids.map(ids),
+            tag_ids: i.tag_ids.map(ids),
+        }
+    }
+}
+
+/// Global IDs as the core reads them: text.
+pub fn ids(ids: Vec<ID>) -> Vec<String> {
+    ids.into_iter().map(|id| id.0).collect()
 }
 
 /// Which object to delete, at which version.
@@ -157,7 +239,7 @@ impl OrganizationMutation {
                 viewer(ctx),
                 &input.id,
                 input.version,
-                input.changes,
+                input.changes.into(),
             )
             .await?,
             Organization,

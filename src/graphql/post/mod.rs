@@ -2,7 +2,6 @@
 //! what matters, ideas, questions).
 
 pub mod mutation;
-pub mod write;
 
 use crate::directory;
 use async_graphql::{Context, ID, InputObject, Object};

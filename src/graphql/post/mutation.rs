@@ -1,14 +1,17 @@
 //! Mutations of posts.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use std::sync::Arc;
 
 use crate::auth::Role;
+use crate::directory::checks::Patch;
+use crate::directory::post::write::{self, Changes, Submission};
 use crate::error::AppResult;
+use crate::graphql::organization::mutation::ids;
+use crate::graphql::payload::patch;
 use crate::graphql::payload::{UserError, payload};
 use crate::graphql::post::Post;
-use crate::graphql::post::write::{self, Changes, ModerationDecision, Submission};
 use crate::graphql::{db, email_hash_key, viewer};
 use crate::limits::{ClientIp, Limits};
 use crate::vocab::{AuthorRole, PostKind};
@@ -51,7 +54,58 @@ pub struct UpdatePostInput {
     pub version: i64,
     /// The changes.
     #[graphql(flatten)]
-    pub changes: Changes,
+    pub changes: PostChanges,
+}
+
+/// The contents of a post to change: only the fields given change.
+#[derive(Debug, Default, InputObject)]
+pub struct PostChanges {
+    /// The kind of post.
+    pub kind: Option<PostKind>,
+    /// The title.
+    pub title: Option<String>,
+    /// The text.
+    pub body: Option<String>,
+    /// The name shown as author.
+    pub author_name: Option<String>,
+    /// The role the author writes from; `null` clears it.
+    pub author_role: MaybeUndefined<AuthorRole>,
+    /// IDs of the themes (replace the current ones).
+    pub theme_ids: Option<Vec<ID>>,
+    /// IDs of the tags (replace the current ones).
+    pub tag_ids: Option<Vec<ID>>,
+}
+
+impl From<PostChanges> for Changes {
+    fn from(i: PostChanges) -> Self {
+        Self {
+            kind: i.kind,
+            title: i.title,
+            body: i.body,
+            author_name: i.author_name,
+            author_role: patch(i.author_role),
+            theme_ids: i.theme_ids.map(ids),
+            tag_ids: i.tag_ids.map(ids),
+        }
+    }
+}
+
+/// A moderator's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ModerationDecision {
+    /// Publish the post.
+    Publish,
+    /// Reject the post; it stays invisible and is purged after the retention period.
+    Reject,
+}
+
+impl From<ModerationDecision> for write::ModerationDecision {
+    fn from(decision: ModerationDecision) -> Self {
+        match decision {
+            ModerationDecision::Publish => Self::Publish,
+            ModerationDecision::Reject => Self::Reject,
+        }
+    }
 }
 
 /// A moderation decision on a post.
@@ -113,14 +167,12 @@ impl PostMutation {
                 title: Some(input.title),
                 body: Some(input.body),
                 author_name: Some(input.author_name),
-                author_role: input
-                    .author_role
-                    .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
-                theme_ids: Some(input.theme_ids),
-                tag_ids: Some(input.tag_ids),
+                author_role: Patch::given(input.author_role),
+                theme_ids: Some(ids(input.theme_ids)),
+                tag_ids: Some(ids(input.tag_ids)),
             },
             author_email: input.author_email,
-            organization_id: input.organization_id,
+            organization_id: input.organization_id.map(|id| id.0),
         };
         if !matches!(viewer(ctx).role(), Some(Role::Admin | Role::Organization))
             && let Some(limits) = ctx.data_opt::<Arc<Limits>>()
@@ -146,7 +198,7 @@ impl PostMutation {
                 viewer(ctx),
                 &input.id,
                 input.version,
-                input.changes,
+                input.changes.into(),
             )
             .await?,
             Post,
@@ -164,7 +216,7 @@ impl PostMutation {
             viewer(ctx),
             &input.id,
             input.version,
-            input.decision,
+            input.decision.into(),
         )
         .await?;
         Ok(Some(UpdatePostPayload::done(Post(row))))
@@ -181,7 +233,7 @@ impl PostMutation {
             viewer(ctx),
             email_hash_key(ctx),
             input.author_email.as_deref(),
-            &input.post_ids,
+            &ids(input.post_ids),
         )
         .await?;
         Ok(Some(EraseAuthorPayload {

@@ -1,7 +1,6 @@
 //! Writing organizations: create, update (own profile or admin), soft delete. Each write is one
 //! transaction with its journal entry; updates are refused with `CONFLICT` on a stale version.
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -14,17 +13,16 @@ use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{
     existing_ids, is_unique_violation, replace_links, slug_taken, update_versioned,
 };
-use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Problem, ProblemCode};
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
+use crate::directory::id::{GlobalId, NodeType};
 use crate::entity::organization;
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::{GlobalId, NodeType};
 use crate::text::{fold, name_words};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
 /// Changes to an organization: only the fields given change; `null` clears an optional field.
 /// Lists of IDs replace the current links.
-#[derive(Debug, Default, InputObject)]
-#[graphql(name = "OrganizationChanges")]
+#[derive(Debug, Default)]
 pub struct Changes {
     /// A new slug (administrators only).
     pub slug: Option<String>,
@@ -35,39 +33,39 @@ pub struct Changes {
     /// A short description.
     pub description: Option<String>,
     /// The website (an http(s) URL).
-    pub website: MaybeUndefined<String>,
+    pub website: Patch<String>,
     /// The URL of the logo.
-    pub logo_url: MaybeUndefined<String>,
+    pub logo_url: Patch<String>,
     /// The city of the head office.
-    pub city: MaybeUndefined<String>,
+    pub city: Patch<String>,
     /// The size.
-    pub size: MaybeUndefined<OrganizationSize>,
+    pub size: Patch<OrganizationSize>,
     /// The domains of care provided.
     pub care_domains: Option<Vec<CareDomain>>,
     /// The relation to the network (administrators only).
     pub status: Option<OrganizationStatus>,
     /// When the organization joined (administrators only).
-    pub joined_on: MaybeUndefined<NaiveDate>,
+    pub joined_on: Patch<NaiveDate>,
     /// How the joining is publicly known.
-    pub joined_note: MaybeUndefined<String>,
+    pub joined_note: Patch<String>,
     /// The public e-mail address.
-    pub public_email: MaybeUndefined<String>,
+    pub public_email: Patch<String>,
     /// The public telephone number.
-    pub public_phone: MaybeUndefined<String>,
+    pub public_phone: Patch<String>,
     /// The contact person (partner-only).
-    pub contact_name: MaybeUndefined<String>,
+    pub contact_name: Patch<String>,
     /// The contact person's e-mail address (partner-only).
-    pub contact_email: MaybeUndefined<String>,
+    pub contact_email: Patch<String>,
     /// The contact person's telephone number (partner-only).
-    pub contact_phone: MaybeUndefined<String>,
+    pub contact_phone: Patch<String>,
     /// IDs of the regions worked in.
-    pub region_ids: Option<Vec<ID>>,
+    pub region_ids: Option<Vec<String>>,
     /// IDs of the target groups served.
-    pub target_group_ids: Option<Vec<ID>>,
+    pub target_group_ids: Option<Vec<String>>,
     /// IDs of the themes worked on.
-    pub theme_ids: Option<Vec<ID>>,
+    pub theme_ids: Option<Vec<String>>,
     /// IDs of the tags.
-    pub tag_ids: Option<Vec<ID>>,
+    pub tag_ids: Option<Vec<String>>,
 }
 
 /// The link tables of an organization: (input field, link table, column, target table, type).
@@ -97,7 +95,7 @@ const LINKS: [(&str, &str, &str, &str, NodeType); 4] = [
 ];
 
 impl Changes {
-    fn links(&self) -> [Option<&Vec<ID>>; 4] {
+    fn links(&self) -> [Option<&Vec<String>>; 4] {
         [
             self.region_ids.as_ref(),
             self.target_group_ids.as_ref(),
@@ -212,16 +210,16 @@ impl Changes {
     }
 }
 
-/// Applies an optional-field patch: undefined keeps, null clears, a value sets.
-pub fn patch<T>(field: &mut sea_orm::ActiveValue<Option<T>>, value: MaybeUndefined<T>)
+/// Applies an optional-field patch: `Keep` keeps, `Clear` clears, `Set` sets.
+pub fn patch<T>(field: &mut sea_orm::ActiveValue<Option<T>>, value: Patch<T>)
 where
     T: Into<sea_orm::Value> + sea_orm::sea_query::Nullable,
     Option<T>: Into<sea_orm::Value>,
 {
     match value {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *field = Set(None),
-        MaybeUndefined::Value(v) => *field = Set(Some(v)),
+        Patch::Keep => {}
+        Patch::Clear => *field = Set(None),
+        Patch::Set(v) => *field = Set(Some(v)),
     }
 }
 
@@ -232,7 +230,7 @@ pub async fn resolve_ids(
     field: &str,
     table: &str,
     node_type: NodeType,
-    ids: &[ID],
+    ids: &[String],
 ) -> AppResult<Option<Vec<i32>>> {
     let mut rows = Vec::new();
     for id in ids {
@@ -242,7 +240,7 @@ pub async fn resolve_ids(
                 checks.push(
                     field,
                     ProblemCode::Invalid,
-                    format!("`{}` is not the ID of a {}", id.as_str(), node_type.name()),
+                    format!("`{id}` is not the ID of a {}", node_type.name()),
                 );
                 return Ok(None);
             }
@@ -256,7 +254,7 @@ pub async fn resolve_ids(
             format!(
                 "no {} with ID `{}`",
                 node_type.name(),
-                node_type.id(*missing).as_str()
+                node_type.encode(*missing)
             ),
         );
         return Ok(None);
@@ -329,9 +327,6 @@ async fn snapshot(
         .map_err(AppError::internal)?;
     Ok(value)
 }
-
-/// The outcome of a write: the row, or the user errors that stopped it.
-pub type Outcome<T> = Result<T, Vec<Problem>>;
 
 /// The most other names an organization may have (former names, merged organizations).
 const MAX_OTHER_NAMES: usize = 20;
@@ -429,7 +424,7 @@ fn check_version(row: &organization::Model, expected: i64) -> AppResult<()> {
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    id: &ID,
+    id: &str,
     version: i64,
     mut changes: Changes,
 ) -> AppResult<Outcome<organization::Model>> {
@@ -437,7 +432,7 @@ pub async fn update(
     let before = load(db, id).await?;
     policy::require_edit_organization(viewer, id)?;
     if !viewer.is_admin()
-        && (changes.slug.is_some() || changes.status.is_some() || !changes.joined_on.is_undefined())
+        && (changes.slug.is_some() || changes.status.is_some() || changes.joined_on.is_given())
     {
         return Err(policy::refuse(
             viewer,
@@ -482,7 +477,7 @@ pub async fn update(
 pub async fn delete(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    id: &ID,
+    id: &str,
     version: i64,
 ) -> AppResult<i32> {
     policy::require_admin(viewer, "delete organizations")?;

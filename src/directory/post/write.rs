@@ -3,7 +3,6 @@
 //! its keyed hash, kept after retention deletes the address so that erasure still finds the
 //! author) never enters the audit log, and erasure scrubs the name from it too.
 
-use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -14,11 +13,11 @@ use sea_orm::{
 use crate::auth::{Role, Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{is_unique_violation, replace_links, update_versioned};
-use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, ProblemCode};
+use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
+use crate::directory::id::{GlobalId, NodeType};
+use crate::directory::organization::write::{patch, resolve_ids};
 use crate::entity::post;
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::{GlobalId, NodeType};
-use crate::graphql::organization::write::{Outcome, resolve_ids};
 use crate::privacy::EmailHashKey;
 use crate::text::slugify;
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
@@ -27,8 +26,7 @@ use crate::vocab::{AuthorRole, PostKind, PostStatus};
 pub const MAX_AUTHOR_NAME: usize = 100;
 
 /// The contents of a post to change: only the fields given change.
-#[derive(Debug, Default, InputObject)]
-#[graphql(name = "PostChanges")]
+#[derive(Debug, Default)]
 pub struct Changes {
     /// The kind of post.
     pub kind: Option<PostKind>,
@@ -39,11 +37,11 @@ pub struct Changes {
     /// The name shown as author.
     pub author_name: Option<String>,
     /// The role the author writes from; `null` clears it.
-    pub author_role: MaybeUndefined<AuthorRole>,
+    pub author_role: Patch<AuthorRole>,
     /// IDs of the themes (replace the current ones).
-    pub theme_ids: Option<Vec<ID>>,
+    pub theme_ids: Option<Vec<String>>,
     /// IDs of the tags (replace the current ones).
-    pub tag_ids: Option<Vec<ID>>,
+    pub tag_ids: Option<Vec<String>>,
 }
 
 impl Changes {
@@ -85,7 +83,7 @@ impl Changes {
         if let Some(name) = self.author_name {
             row.author_name = Set(name.trim().to_owned());
         }
-        crate::graphql::organization::write::patch(&mut row.author_role, self.author_role);
+        patch(&mut row.author_role, self.author_role);
     }
 }
 
@@ -165,9 +163,12 @@ async fn free_slug(db: &impl ConnectionTrait, title: &str) -> AppResult<String> 
 /// A new post as submitted.
 #[derive(Debug)]
 pub struct Submission {
+    /// The post's contents.
     pub changes: Changes,
+    /// The author's e-mail address, for the moderator only.
     pub author_email: Option<String>,
-    pub organization_id: Option<ID>,
+    /// The global ID of the organization to post under.
+    pub organization_id: Option<String>,
 }
 
 /// The kinds anyone may contribute (the "Praat mee" page); the movement's own kinds (news,
@@ -320,7 +321,7 @@ pub async fn submit(
     Ok(Ok(row))
 }
 
-async fn load(db: &impl ConnectionTrait, id: &ID) -> AppResult<post::Model> {
+async fn load(db: &impl ConnectionTrait, id: &str) -> AppResult<post::Model> {
     let id = GlobalId::parse_as(id, NodeType::Post)?;
     post::Entity::find_by_id(id)
         .one(db)
@@ -344,7 +345,7 @@ fn check_version(row: &post::Model, expected: i64) -> AppResult<()> {
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    id: &ID,
+    id: &str,
     version: i64,
     changes: Changes,
 ) -> AppResult<Outcome<post::Model>> {
@@ -375,7 +376,7 @@ pub async fn update(
 }
 
 /// A moderator's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModerationDecision {
     /// Publish the post.
     Publish,
@@ -387,7 +388,7 @@ pub enum ModerationDecision {
 pub async fn moderate(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    id: &ID,
+    id: &str,
     version: i64,
     decision: ModerationDecision,
 ) -> AppResult<post::Model> {
@@ -425,7 +426,7 @@ pub async fn erase_author(
     viewer: &Viewer,
     key: &EmailHashKey,
     email: Option<&str>,
-    post_ids: &[ID],
+    post_ids: &[String],
 ) -> AppResult<u64> {
     policy::require_admin(viewer, "erase authors' data")?;
     let mut ids = Vec::new();
