@@ -47,6 +47,7 @@ pub struct MutationRoot(
     post::mutation::PostMutation,
     partner::mutation::PartnerMutation,
     vocabulary::mutation::VocabularyMutation,
+    region::mutation::RegionMutation,
     access::AccessMutation,
 );
 

@@ -1,5 +1,7 @@
 //! Data access for partner bodies.
 
+pub mod write;
+
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use crate::db::page::Row;

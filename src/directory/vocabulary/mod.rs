@@ -1,5 +1,7 @@
 //! Data access for the vocabulary tables (target groups, themes, tags), which share one shape.
 
+pub mod write;
+
 use sea_orm::sea_query::Condition;
 
 use crate::db::page::Row;

@@ -2,11 +2,11 @@
 
 pub mod mutation;
 
-use crate::directory;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::page::PageArgs;
+use crate::directory;
 use crate::entity::organization;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};

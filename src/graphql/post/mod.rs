@@ -3,11 +3,11 @@
 
 pub mod mutation;
 
-use crate::directory;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use crate::db::page::PageArgs;
+use crate::directory;
 use crate::entity::{organization, post};
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};

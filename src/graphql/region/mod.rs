@@ -1,10 +1,12 @@
 //! Regions: the twelve provinces and the finer regions under them.
 
-use crate::directory;
+pub mod mutation;
+
 use async_graphql::{Context, ID, Object};
 use sea_orm::sea_query::Condition;
 
 use crate::db::page::PageArgs;
+use crate::directory;
 use crate::entity::region;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};

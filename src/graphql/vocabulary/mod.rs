@@ -3,10 +3,10 @@
 
 pub mod mutation;
 
-use crate::directory;
 use async_graphql::{Context, ID, Object};
 
 use crate::db::page::PageArgs;
+use crate::directory;
 use crate::entity::{tag, target_group, theme};
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
