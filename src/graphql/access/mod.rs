@@ -4,19 +4,16 @@
 pub mod tokens;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::auth::{Role, policy};
-use crate::db::page::{MAX_PAGE_SIZE, PageArgs};
+use crate::db::page::PageArgs;
+use crate::directory::access;
 use crate::entity::{audit_log, organization};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::by_id;
-use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::node::NodeType;
 use crate::graphql::organization::Organization;
 use crate::graphql::payload::UserError;
 use crate::graphql::{db, viewer};
@@ -97,7 +94,7 @@ impl AuditEntry {
 
     /// The global ID of the object changed.
     async fn entity_id(&self) -> ID {
-        node_type(&self.0.entity_type).map_or_else(
+        access::entity_node_type(&self.0.entity_type).map_or_else(
             || ID(self.0.entity_id.to_string()),
             |t| t.id(self.0.entity_id),
         )
@@ -124,19 +121,6 @@ impl AuditEntry {
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
-}
-
-fn node_type(entity_type: &str) -> Option<NodeType> {
-    Some(match entity_type {
-        "organization" => NodeType::Organization,
-        "region" => NodeType::Region,
-        "target_group" => NodeType::TargetGroup,
-        "theme" => NodeType::Theme,
-        "tag" => NodeType::Tag,
-        "partner" => NodeType::Partner,
-        "post" => NodeType::Post,
-        _ => return None,
-    })
 }
 
 /// A page of the audit log, newest first.
@@ -186,8 +170,12 @@ impl AccessQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Option<Conn<IssuedToken>>> {
-        policy::require_admin(viewer(ctx), "list issued tokens")?;
-        let listing = tokens::listing(&filter.unwrap_or_default());
+        let filter = filter.unwrap_or_default();
+        let filter = access::IssuedTokenFilter {
+            subject: filter.subject,
+            revoked: filter.revoked,
+        };
+        let listing = access::issued_tokens(viewer(ctx), &filter)?;
         let page = crate::graphql::list(
             ctx,
             &listing,
@@ -212,67 +200,17 @@ impl AccessQuery {
         #[graphql(desc = "Return the first n entries (0-100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Return entries older than this cursor.")] after: Option<String>,
     ) -> AppResult<Option<AuditLogPage>> {
-        if !policy::can_read_audit_log(viewer(ctx)) {
-            return Err(policy::refuse(viewer(ctx), "read the audit log"));
-        }
-        let first = first.unwrap_or(20);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
-            return Err(AppError::bad_input(format!(
-                "`first` must be between 0 and {MAX_PAGE_SIZE}"
-            )));
-        }
-        let mut cond = Condition::all();
-        if let Some(after) = after {
-            let invalid = || AppError::bad_input("`after` is not a valid cursor for this list");
-            let bytes = URL_SAFE_NO_PAD.decode(after).map_err(|_| invalid())?;
-            let id: i64 = String::from_utf8(bytes)
-                .ok()
-                .and_then(|s| s.strip_prefix("audit:").and_then(|n| n.parse().ok()))
-                .ok_or_else(invalid)?;
-            cond = cond.add(Expr::col(Alias::new("id")).lt(id));
-        }
         let filter = filter.unwrap_or_default();
-        if let Some(id) = &filter.organization_id {
-            cond = cond.add(
-                Expr::col(Alias::new("organization_id"))
-                    .eq(GlobalId::parse_as(id, NodeType::Organization)?),
-            );
-        }
-        if let Some(actor) = filter.actor {
-            cond = cond.add(Expr::col(Alias::new("actor_sub")).eq(actor));
-        }
-        if let Some(id) = &filter.entity_id {
-            let id = GlobalId::parse(id)?;
-            let entity_type = match id.node_type {
-                NodeType::TargetGroup => "target_group".to_owned(),
-                other => other.name().to_lowercase(),
-            };
-            cond = cond
-                .add(Expr::col(Alias::new("entity_type")).eq(entity_type))
-                .add(Expr::col(Alias::new("entity_id")).eq(id.id));
-        }
-        let select = Query::select()
-            .column(sea_orm::sea_query::Asterisk)
-            .from(Alias::new("audit_log"))
-            .cond_where(cond)
-            .order_by(Alias::new("id"), Order::Desc)
-            .limit(first as u64 + 1)
-            .to_owned();
-        let mut entries = db(ctx)
-            .query_all(&select)
-            .await?
-            .iter()
-            .map(|row| audit_log::Model::from_query_result(row, ""))
-            .collect::<Result<Vec<_>, _>>()?;
-        let has_next_page = entries.len() > first as usize;
-        entries.truncate(first as usize);
-        let end_cursor = entries
-            .last()
-            .map(|e| URL_SAFE_NO_PAD.encode(format!("audit:{}", e.id)));
+        let filter = access::AuditFilter {
+            organization_id: filter.organization_id.map(|id| id.0),
+            actor: filter.actor,
+            entity_id: filter.entity_id.map(|id| id.0),
+        };
+        let page = access::audit_log(db(ctx), viewer(ctx), filter, first, after).await?;
         Ok(Some(AuditLogPage {
-            entries: entries.into_iter().map(AuditEntry).collect(),
-            end_cursor,
-            has_next_page,
+            entries: page.entries.into_iter().map(AuditEntry).collect(),
+            end_cursor: page.end_cursor,
+            has_next_page: page.has_next_page,
         }))
     }
 }

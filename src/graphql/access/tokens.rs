@@ -3,45 +3,12 @@
 
 use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use crate::auth::Role;
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey};
 use crate::entity::{issued_token, organization};
 use crate::error::AppResult;
-use crate::graphql::loader::{Row, by_id};
+use crate::graphql::loader::by_id;
 use crate::graphql::organization::Organization;
-
-const TABLE: &str = "issued_token";
-
-/// Newest first.
-pub const NEWEST: SortKey = SortKey {
-    name: "issued",
-    table: TABLE,
-    column: "issued_at",
-    kind: KeyKind::Time,
-    descending: true,
-};
-
-fn col(column: &str) -> Expr {
-    Expr::col((Alias::new(TABLE), Alias::new(column)))
-}
-
-impl Row for issued_token::Model {
-    const TABLE: &'static str = TABLE;
-
-    fn id(&self) -> i32 {
-        self.id
-    }
-
-    fn key(&self, _sort: &SortKey) -> KeyValue {
-        KeyValue::Time(self.issued_at)
-    }
-
-    fn visible() -> Condition {
-        Condition::all()
-    }
-}
 
 /// Which issued tokens to list; all fields given must match.
 #[derive(Debug, Default, InputObject)]
@@ -50,24 +17,6 @@ pub struct IssuedTokenFilter {
     pub subject: Option<String>,
     /// Only revoked tokens (`true`) or only tokens not revoked (`false`).
     pub revoked: Option<bool>,
-}
-
-/// The issued tokens matching `filter`, newest first.
-pub fn listing(filter: &IssuedTokenFilter) -> Listing {
-    let mut cond = Condition::all();
-    if let Some(subject) = &filter.subject {
-        cond = cond.add(col("subject").eq(subject.as_str()));
-    }
-    match filter.revoked {
-        Some(true) => cond = cond.add(col("revoked_at").is_not_null()),
-        Some(false) => cond = cond.add(col("revoked_at").is_null()),
-        None => {}
-    }
-    Listing {
-        table: TABLE,
-        filter: cond,
-        sort: NEWEST,
-    }
 }
 
 /// A token issued here.
