@@ -4,6 +4,7 @@
 pub mod access;
 pub mod checks;
 pub mod id;
+pub mod named;
 pub mod organization;
 pub mod partner;
 pub mod post;

@@ -4,37 +4,17 @@ pub mod write;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
-use crate::db::page::Row;
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
+use crate::db::page::{Listing, Row, SortKey};
+use crate::directory::named::{by_name, named_row};
 use crate::entity::partner;
 use crate::vocab::PartnerKind;
 
 const TABLE: &str = "partner";
 
 /// A-Z by name.
-pub const BY_NAME: SortKey = SortKey {
-    name: "name",
-    table: TABLE,
-    column: "sort_name",
-    kind: KeyKind::Text,
-    descending: false,
-};
+pub const BY_NAME: SortKey = by_name(TABLE);
 
-impl Row for partner::Model {
-    const TABLE: &'static str = TABLE;
-
-    fn id(&self) -> i32 {
-        self.id
-    }
-
-    fn key(&self, _sort: &SortKey) -> KeyValue {
-        KeyValue::Text(self.sort_name.clone())
-    }
-
-    fn visible() -> Condition {
-        not_deleted(TABLE)
-    }
-}
+named_row!(partner);
 
 /// The partner filter: kinds (any of) and core-team membership.
 pub fn filter(kinds: Option<&[PartnerKind]>, core_team: Option<bool>) -> Condition {

@@ -2,22 +2,10 @@
 
 pub mod write;
 
-use sea_orm::sea_query::Condition;
-
-use crate::db::page::Row;
-use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
+use crate::db::page::{Listing, not_deleted};
+pub use crate::directory::named::by_name;
+use crate::directory::named::named_row;
 use crate::entity::{tag, target_group, theme};
-
-/// The A-Z ordering of a vocabulary table.
-pub const fn by_name(table: &'static str) -> SortKey {
-    SortKey {
-        name: "name",
-        table,
-        column: "sort_name",
-        kind: KeyKind::Text,
-        descending: false,
-    }
-}
 
 /// All visible rows of a vocabulary table, A-Z.
 pub fn listing(table: &'static str) -> Listing {
@@ -28,26 +16,6 @@ pub fn listing(table: &'static str) -> Listing {
     }
 }
 
-macro_rules! vocabulary_row {
-    ($module:ident) => {
-        impl Row for $module::Model {
-            const TABLE: &'static str = stringify!($module);
-
-            fn id(&self) -> i32 {
-                self.id
-            }
-
-            fn key(&self, _sort: &SortKey) -> KeyValue {
-                KeyValue::Text(self.sort_name.clone())
-            }
-
-            fn visible() -> Condition {
-                not_deleted(Self::TABLE)
-            }
-        }
-    };
-}
-
-vocabulary_row!(target_group);
-vocabulary_row!(theme);
-vocabulary_row!(tag);
+named_row!(target_group);
+named_row!(theme);
+named_row!(tag);
