@@ -168,6 +168,9 @@ pub enum PartnerKind {
     ClientOrganization,
     /// A supporter of the movement.
     Supporter,
+    /// A related initiative the movement strengthens or works with (ART, Over de brug II, the
+    /// sister movement in nursing-home care), or a party named as taking part in one.
+    Initiative,
 }
 
 /// The kind of a post: the movement's own articles, or people's contributions.

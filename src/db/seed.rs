@@ -48,6 +48,8 @@ struct SeedRegion {
     name: String,
     kind: RegionKind,
     parent: Option<String>,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -56,6 +58,8 @@ struct SeedTerm {
     slug: String,
     name: String,
     description: Option<String>,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -69,8 +73,10 @@ struct SeedOrganization {
     website: Option<String>,
     city: Option<String>,
     size: Option<OrganizationSize>,
+    #[serde(default)]
     care_domains: Vec<CareDomain>,
     status: OrganizationStatus,
+    #[serde(default)]
     joined_on: Option<NaiveDate>,
     joined_note: Option<String>,
     #[serde(default)]
@@ -83,6 +89,8 @@ struct SeedOrganization {
     tags: Vec<String>,
     public_email: Option<String>,
     public_phone: Option<String>,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -98,6 +106,8 @@ struct SeedPartner {
     core_team: bool,
     public_email: Option<String>,
     public_phone: Option<String>,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -115,6 +125,44 @@ struct SeedPost {
     themes: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default, skip_serializing)]
+    source: Source,
+}
+
+/// Where a seeded row's facts come from: one note or several, each naming a source text and the
+/// place in it (`"startdocument-2021.txt, \"1 Aanleiding\": \"...\""`). Read by the seed check
+/// test; never stored or journaled.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum Source {
+    /// No note.
+    #[default]
+    None,
+    /// One note.
+    One(String),
+    /// Several notes.
+    Many(Vec<String>),
+}
+
+impl Source {
+    fn notes(&self) -> Vec<String> {
+        match self {
+            Source::None => Vec::new(),
+            Source::One(note) => vec![note.clone()],
+            Source::Many(notes) => notes.clone(),
+        }
+    }
+}
+
+/// One seeded row and the source notes it carries (see [`Seed::sourced_rows`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcedRow {
+    /// The seed file's section: `regions`, `themes`, `organizations`, ...
+    pub section: &'static str,
+    /// The row's slug.
+    pub slug: String,
+    /// Its `source` notes, in the order given; empty when it has none.
+    pub sources: Vec<String>,
 }
 
 /// What a seeding run inserted.
@@ -131,6 +179,40 @@ impl Seed {
             .map_err(|err| AppError::internal(format!("seed file does not parse: {err}")))?;
         seed.check()?;
         Ok(seed)
+    }
+
+    /// Every row of the file with its `source` notes, section by section in the file's order.
+    pub fn sourced_rows(&self) -> Vec<SourcedRow> {
+        let mut rows = Vec::new();
+        let mut add = |section: &'static str, slug: &str, source: &Source| {
+            rows.push(SourcedRow {
+                section,
+                slug: slug.to_owned(),
+                sources: source.notes(),
+            })
+        };
+        for r in &self.regions {
+            add("regions", &r.slug, &r.source);
+        }
+        for r in &self.target_groups {
+            add("target_groups", &r.slug, &r.source);
+        }
+        for r in &self.themes {
+            add("themes", &r.slug, &r.source);
+        }
+        for r in &self.tags {
+            add("tags", &r.slug, &r.source);
+        }
+        for r in &self.organizations {
+            add("organizations", &r.slug, &r.source);
+        }
+        for r in &self.partners {
+            add("partners", &r.slug, &r.source);
+        }
+        for r in &self.posts {
+            add("posts", &r.slug, &r.source);
+        }
+        rows
     }
 
     fn check(&self) -> AppResult<()> {

@@ -152,13 +152,13 @@ async fn request(app: &TestApp, mutation: &str, attempt: usize) -> (String, Valu
         }
         "updateTheme" | "updateTag" | "updateTargetGroup" => {
             let (payload, node, table, slug) = match mutation {
-                "updateTheme" => ("theme", NodeType::Theme, "theme", "levensverhaal"),
+                "updateTheme" => ("theme", NodeType::Theme, "theme", "optrekken-met-naasten"),
                 "updateTag" => ("tag", NodeType::Tag, "tag", "cocreatie"),
                 _ => (
                     "targetGroup",
                     NodeType::TargetGroup,
                     "target_group",
-                    "ouderen",
+                    "kinderen",
                 ),
             };
             (
@@ -174,9 +174,13 @@ async fn request(app: &TestApp, mutation: &str, attempt: usize) -> (String, Valu
         }
         "deleteTheme" | "deleteTag" | "deleteTargetGroup" | "deleteRegion" => {
             let (node, table, slug) = match mutation {
-                "deleteTheme" => (NodeType::Theme, "theme", "afbouwmedicatie"),
+                "deleteTheme" => (
+                    NodeType::Theme,
+                    "theme",
+                    "organiseren-en-vernieuwen-medezeggenschap",
+                ),
                 "deleteTag" => (NodeType::Tag, "tag", "medicalisering"),
-                "deleteTargetGroup" => (NodeType::TargetGroup, "target_group", "dak-en-thuislozen"),
+                "deleteTargetGroup" => (NodeType::TargetGroup, "target_group", "volwassenen"),
                 _ => (NodeType::Region, "region", "twente"),
             };
             (

@@ -36,7 +36,7 @@ async fn add_fifty_organizations(app: &TestApp) {
         ))
         .await;
         app.sql(&format!(
-            "INSERT INTO organization_target_group (organization_id, target_group_id) SELECT {org}, id FROM target_group WHERE slug IN ('jongeren', 'volwassenen')"
+            "INSERT INTO organization_target_group (organization_id, target_group_id) SELECT {org}, id FROM target_group WHERE slug IN ('kinderen', 'volwassenen')"
         ))
         .await;
         app.sql(&format!(

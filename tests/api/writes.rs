@@ -40,9 +40,9 @@ async fn an_organization_edits_its_own_profile(app: TestApp) {
         "contactName": "Anna de Vries",
         "contactEmail": "anna@example.org",
         "regionIds": [app.id_of(NodeType::Region, "region", "friesland").await, app.id_of(NodeType::Region, "region", "groningen").await],
-        "targetGroupIds": [app.id_of(NodeType::TargetGroup, "target_group", "jongeren").await],
+        "targetGroupIds": [app.id_of(NodeType::TargetGroup, "target_group", "kinderen").await],
         "careDomains": ["MENTAL_HEALTH_CARE", "ADDICTION_CARE"],
-        "themeIds": [app.id_of(NodeType::Theme, "theme", "levensverhaal").await],
+        "themeIds": [app.id_of(NodeType::Theme, "theme", "optrekken-met-naasten").await],
     });
     let data = org.data(UPDATE, json!({ "input": input })).await;
     let result = &data["updateOrganization"];
@@ -64,11 +64,11 @@ async fn an_organization_edits_its_own_profile(app: TestApp) {
     );
     assert_eq!(
         saved["targetGroups"]["nodes"],
-        json!([{ "slug": "jongeren" }])
+        json!([{ "slug": "kinderen" }])
     );
     assert_eq!(
         saved["themes"]["nodes"],
-        json!([{ "slug": "levensverhaal" }])
+        json!([{ "slug": "optrekken-met-naasten" }])
     );
 
     // Publicly visible, and filterable by the new province.
@@ -167,7 +167,9 @@ async fn an_organization_cannot_touch_another(app: TestApp) {
         )
         .await;
     assert_eq!(code, "FORBIDDEN");
-    let theme = app.id_of(NodeType::Theme, "theme", "levensverhaal").await;
+    let theme = app
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
+        .await;
     let code = org
         .error_code("mutation($id: ID!) { updateTheme(input: {id: $id, version: 1, name: \"Anders\"}) { theme { name } } }", json!({ "id": theme }))
         .await;
@@ -195,7 +197,9 @@ async fn bad_input_is_refused_and_changes_nothing(app: TestApp) {
     let friesland = app
         .id_of(NodeType::Organization, "organization", "ggz-friesland")
         .await;
-    let theme = app.id_of(NodeType::Theme, "theme", "levensverhaal").await;
+    let theme = app
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
+        .await;
     let partner = app.id_of(NodeType::Partner, "partner", "cz").await;
     let region = app.id_of(NodeType::Region, "region", "utrecht").await;
     let long = "x".repeat(201);
@@ -262,7 +266,7 @@ async fn bad_input_is_refused_and_changes_nothing(app: TestApp) {
         ),
         (
             "mutation($input: CreateTermInput!) { r: createTheme(input: $input) { theme { id } userErrors { field code } } }",
-            json!({ "name": "Levensverhaal" }),
+            json!({ "name": "Optrekken met naasten" }),
             "name", // the slug made from it is taken
             "TAKEN",
         ),
@@ -391,7 +395,7 @@ async fn parallel_updates_with_one_version_have_one_winner(app: TestApp) {
 
 async fn contributions_wait_for_moderation(app: TestApp) {
     let theme = app
-        .id_of(NodeType::Theme, "theme", "regie-bij-clienten")
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
         .await;
     let submitted = app
         .data(
@@ -408,14 +412,17 @@ async fn contributions_wait_for_moderation(app: TestApp) {
     let public = app
         .data(
             r#"query($id: ID!) { node(id: $id) { id } post(id: $id) { id } posts(first: 100) { nodes { id } }
-                 theme(slug: "regie-bij-clienten") { posts { totalCount } } }"#,
+                 theme(slug: "optrekken-met-naasten") { posts { totalCount } } }"#,
             json!({ "id": id }),
         )
         .await;
     assert_eq!(public["node"], Value::Null);
     assert_eq!(public["post"], Value::Null);
     assert!(!public["posts"].to_string().contains(id));
-    assert_eq!(public["theme"]["posts"]["totalCount"], 0);
+    assert_eq!(
+        public["theme"]["posts"]["totalCount"], 1,
+        "only the seeded article"
+    );
     // The moderation queue.
     let admin = app.as_admin();
     let queue = admin
