@@ -1,6 +1,7 @@
 //! Retention of personal data in contributions: an author's moderation e-mail address is
 //! deleted, and a rejected contribution purged, `RETENTION_DAYS` after the moderation decision.
-//! The job runs at start and then hourly; each run is one transaction, journaled.
+//! The job runs one to two minutes after start and then hourly; each run is one transaction,
+//! journaled.
 //!
 //! An address outlives retention only as a keyed hash ([`EmailHashKey`]: HMAC-SHA256 of the
 //! trimmed, lowercased address under a server key), by which erasure on request still finds the
@@ -34,9 +35,15 @@ pub struct RetentionReport {
     pub posts_purged: u64,
 }
 
-/// Runs the retention job hourly, forever (the server aborts it at shutdown).
+/// Runs the retention job hourly, forever (the server aborts it at shutdown). The first run is
+/// one to two minutes after start: not in the way of the first requests (it takes the write
+/// lock), and replicas started together do not all run it at the same moment.
 pub async fn run_retention(db: DatabaseConnection, key: EmailHashKey, days: u32) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut jitter = [0u8; 1];
+    let _ = getrandom::fill(&mut jitter);
+    let first = Duration::from_secs(60 + u64::from(jitter[0]) * 60 / 256);
+    let start = tokio::time::Instant::now() + first;
+    let mut tick = tokio::time::interval_at(start, Duration::from_secs(3600));
     loop {
         tick.tick().await;
         match purge(&db, &key, Utc::now(), days).await {

@@ -350,10 +350,18 @@ async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTran
         let status = response.status().as_u16();
         (status, response.json::<Value>().await.unwrap())
     });
+    // Held for good, not just for the write's slug check: busy twice, 300 ms apart.
+    let busy =
+        async || app.metric("db_pool_connections{state=\"in_use\"}").await >= f64::from(pool);
     wait_for(
         "the waiting write holds every connection",
-        Duration::from_secs(5),
-        async || app.metric("db_pool_connections{state=\"in_use\"}").await >= f64::from(pool),
+        Duration::from_secs(10),
+        async || {
+            busy().await && {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                busy().await
+            }
+        },
     )
     .await;
 

@@ -78,7 +78,11 @@ async fn the_token_command_issues_tokens_the_server_accepts() {
     );
 
     let out = run(&["token", "--role", "admin"]);
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["token", "--role", "organization", "--org", "bestaat-niet"]);
     assert!(
         !out.status.success(),
