@@ -125,6 +125,12 @@ struct SeedPost {
     themes: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Slugs of the organizations the post is about (its own `organization` is linked too).
+    #[serde(default)]
+    about_organizations: Vec<String>,
+    /// Slugs of the partner bodies the post is about.
+    #[serde(default)]
+    about_partners: Vec<String>,
     #[serde(default, skip_serializing)]
     source: Source,
 }
@@ -330,8 +336,8 @@ pub async fn seed_from(db: &DatabaseConnection, seed: &Seed) -> AppResult<SeedRe
             },
         )
         .await?;
-    run.partners(&seed.partners).await?;
-    run.posts(&seed.posts, &organizations, &themes, &tags)
+    let partners = run.partners(&seed.partners).await?;
+    run.posts(&seed.posts, &organizations, &partners, &themes, &tags)
         .await?;
     let report = SeedReport {
         inserted: run.inserted,
@@ -602,8 +608,8 @@ impl<C: ConnectionTrait> Run<'_, C> {
         Ok(existing)
     }
 
-    async fn partners(&mut self, seeds: &[SeedPartner]) -> AppResult<()> {
-        let existing = self.existing::<partner::Entity>().await?;
+    async fn partners(&mut self, seeds: &[SeedPartner]) -> AppResult<HashMap<String, i32>> {
+        let mut existing = self.existing::<partner::Entity>().await?;
         for seed in seeds {
             if existing.contains_key(&seed.slug) {
                 continue;
@@ -633,14 +639,16 @@ impl<C: ConnectionTrait> Run<'_, C> {
             .insert(self.db)
             .await?;
             self.journal("partner", row.id, None, seed).await?;
+            existing.insert(seed.slug.clone(), row.id);
         }
-        Ok(())
+        Ok(existing)
     }
 
     async fn posts(
         &mut self,
         seeds: &[SeedPost],
         organizations: &HashMap<String, i32>,
+        partners: &HashMap<String, i32>,
         themes: &HashMap<String, i32>,
         tags: &HashMap<String, i32>,
     ) -> AppResult<()> {
@@ -685,6 +693,23 @@ impl<C: ConnectionTrait> Run<'_, C> {
             .await?;
             self.link("post_tag", ["post_id", "tag_id"], row.id, &seed.tags, tags)
                 .await?;
+            // (A trigger links the post's own organization.)
+            self.link(
+                "post_organization",
+                ["post_id", "organization_id"],
+                row.id,
+                &seed.about_organizations,
+                organizations,
+            )
+            .await?;
+            self.link(
+                "post_partner",
+                ["post_id", "partner_id"],
+                row.id,
+                &seed.about_partners,
+                partners,
+            )
+            .await?;
             self.journal("post", row.id, organization_id, seed).await?;
         }
         Ok(())

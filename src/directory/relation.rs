@@ -19,7 +19,7 @@ pub enum Relation {
     OrganizationThemes,
     /// An organization's tags.
     OrganizationTags,
-    /// An organization's published posts.
+    /// The posts by or about an organization.
     OrganizationPosts,
     /// The organizations in a region (or in a finer region under it).
     RegionOrganizations,
@@ -39,6 +39,10 @@ pub enum Relation {
     PostThemes,
     /// A post's tags.
     PostTags,
+    /// The organizations a post is about (its own among them).
+    PostOrganizations,
+    /// The partner bodies a post is about.
+    PostPartners,
 }
 
 impl Relation {
@@ -68,7 +72,7 @@ impl Relation {
             ),
             OrganizationPosts => (
                 directory::post::listing(viewer, &directory::post::Filter::default()),
-                Link::Column("organization_id"),
+                post_link(viewer, "post_organization", "organization_id"),
             ),
             RegionOrganizations => (
                 directory::organization::listing(
@@ -122,11 +126,22 @@ impl Relation {
                 directory::vocabulary::listing("tag"),
                 Link::Few("post_tag", "post_id", "tag_id"),
             ),
+            PostOrganizations => (
+                directory::organization::listing(
+                    Condition::all(),
+                    directory::organization::BY_NAME,
+                ),
+                Link::Table("post_organization", "post_id", "organization_id"),
+            ),
+            PostPartners => (
+                directory::partner::listing(Condition::all()),
+                Link::Table("post_partner", "post_id", "partner_id"),
+            ),
         }
     }
 }
 
-/// The posts under a theme or tag: read in order from the link's copy of the publication time
+/// The posts under a theme, tag or organization: read in order from the link's copy of the publication time
 /// when the viewer sees published posts only, else through the posts themselves.
 fn post_link(viewer: &Viewer, table: &'static str, parent: &'static str) -> Link {
     if crate::auth::policy::sees_published_posts_only(viewer) {

@@ -23,6 +23,7 @@ mod read;
 mod schema;
 mod seed;
 mod server;
+mod subjects;
 mod tokens;
 mod visibility;
 mod writes;

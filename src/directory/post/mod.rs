@@ -66,7 +66,7 @@ pub struct Filter {
     pub tags: Option<Vec<String>>,
     /// Kinds.
     pub kinds: Option<Vec<PostKind>>,
-    /// Organization slugs.
+    /// Organization slugs: posts by or about any of them.
     pub organizations: Option<Vec<String>>,
     /// Statuses; published only when not given.
     pub statuses: Option<Vec<PostStatus>>,
@@ -104,8 +104,12 @@ impl Filter {
             cond = cond.add(col("kind").is_in(values));
         }
         if let Some(slugs) = &self.organizations {
-            cond =
-                cond.add(col("organization_id").in_subquery(ids_of_slugs("organization", slugs)));
+            cond = cond.add(linked(
+                "post_organization",
+                "organization_id",
+                "organization",
+                slugs,
+            ));
         }
         let statuses = self
             .statuses

@@ -42,14 +42,24 @@ pub struct Changes {
     pub theme_ids: Option<Vec<String>>,
     /// IDs of the tags (replace the current ones).
     pub tag_ids: Option<Vec<String>>,
+    /// IDs of the organizations the post is about (replace the current ones; the post's own
+    /// organization is always one of them).
+    pub about_organization_ids: Option<Vec<String>>,
+    /// IDs of the partner bodies the post is about (replace the current ones).
+    pub about_partner_ids: Option<Vec<String>>,
+}
+
+/// The links of a post to write: each list, when given, replaces the current links.
+#[derive(Debug, Default)]
+struct Links {
+    themes: Option<Vec<i32>>,
+    tags: Option<Vec<i32>>,
+    organizations: Option<Vec<i32>>,
+    partners: Option<Vec<i32>>,
 }
 
 impl Changes {
-    async fn check(
-        &self,
-        db: &impl ConnectionTrait,
-        checks: &mut Checks,
-    ) -> AppResult<(Option<Vec<i32>>, Option<Vec<i32>>)> {
+    async fn check(&self, db: &impl ConnectionTrait, checks: &mut Checks) -> AppResult<Links> {
         if let Some(title) = &self.title {
             checks.text("title", title, MAX_LINE);
         }
@@ -59,15 +69,42 @@ impl Changes {
         if let Some(name) = &self.author_name {
             checks.text("authorName", name, MAX_AUTHOR_NAME);
         }
-        let themes = match &self.theme_ids {
-            Some(ids) => resolve_ids(db, checks, "themeIds", "theme", NodeType::Theme, ids).await?,
-            None => None,
-        };
-        let tags = match &self.tag_ids {
-            Some(ids) => resolve_ids(db, checks, "tagIds", "tag", NodeType::Tag, ids).await?,
-            None => None,
-        };
-        Ok((themes, tags))
+        let mut links = Links::default();
+        for (ids, field, table, node_type, resolved) in [
+            (
+                &self.theme_ids,
+                "themeIds",
+                "theme",
+                NodeType::Theme,
+                &mut links.themes,
+            ),
+            (
+                &self.tag_ids,
+                "tagIds",
+                "tag",
+                NodeType::Tag,
+                &mut links.tags,
+            ),
+            (
+                &self.about_organization_ids,
+                "aboutOrganizationIds",
+                "organization",
+                NodeType::Organization,
+                &mut links.organizations,
+            ),
+            (
+                &self.about_partner_ids,
+                "aboutPartnerIds",
+                "partner",
+                NodeType::Partner,
+                &mut links.partners,
+            ),
+        ] {
+            if let Some(ids) = ids {
+                *resolved = resolve_ids(db, checks, field, table, node_type, ids).await?;
+            }
+        }
+        Ok(links)
     }
 
     fn apply(self, row: &mut post::ActiveModel) {
@@ -87,17 +124,35 @@ impl Changes {
     }
 }
 
+/// Writes the links given; the post's own organization (`own`) stays among the organizations it
+/// is about.
 async fn write_links(
     db: &impl ConnectionTrait,
     id: i32,
-    themes: Option<Vec<i32>>,
-    tags: Option<Vec<i32>>,
+    own: Option<i32>,
+    links: Links,
 ) -> AppResult<()> {
-    if let Some(ids) = themes {
+    if let Some(ids) = links.themes {
         replace_links(db, "post_theme", "post_id", "theme_id", id, &ids).await?;
     }
-    if let Some(ids) = tags {
+    if let Some(ids) = links.tags {
         replace_links(db, "post_tag", "post_id", "tag_id", id, &ids).await?;
+    }
+    // A trigger links a new post's own organization; a new list keeps it.
+    if let Some(mut ids) = links.organizations {
+        ids.extend(own);
+        replace_links(
+            db,
+            "post_organization",
+            "post_id",
+            "organization_id",
+            id,
+            &ids,
+        )
+        .await?;
+    }
+    if let Some(ids) = links.partners {
+        replace_links(db, "post_partner", "post_id", "partner_id", id, &ids).await?;
     }
     Ok(())
 }
@@ -274,7 +329,7 @@ pub async fn submit(
             "no such organization",
         );
     }
-    let (themes, tags) = changes.check(db, &mut checks).await?;
+    let links = changes.check(db, &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
@@ -315,7 +370,7 @@ pub async fn submit(
         }
         Err(err) => return Err(err.into()),
     };
-    write_links(&txn, row.id, themes, tags).await?;
+    write_links(&txn, row.id, row.organization_id, links).await?;
     journal(&txn, viewer, Operation::Create, None, Some(&row)).await?;
     txn.commit().await?;
     Ok(Ok(row))
@@ -361,7 +416,7 @@ pub async fn update(
     policy::require_edit_post(viewer, before.organization_id)?;
     check_version(&before, version)?;
     let mut checks = Checks::default();
-    let (themes, tags) = changes.check(db, &mut checks).await?;
+    let links = changes.check(db, &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
@@ -369,7 +424,7 @@ pub async fn update(
     changes.apply(&mut row);
     let txn = crate::db::begin_write(db).await?;
     let after = update_versioned::<post::Entity, _>(&txn, before.id, version, row).await?;
-    write_links(&txn, before.id, themes, tags).await?;
+    write_links(&txn, before.id, before.organization_id, links).await?;
     journal(&txn, viewer, Operation::Update, Some(&before), Some(&after)).await?;
     txn.commit().await?;
     Ok(Ok(after))

@@ -200,7 +200,7 @@ impl Organization {
         related_connection(ctx, Relation::OrganizationTags, self.0.id, args, Tag).await
     }
 
-    /// The organization's published posts, newest first.
+    /// The published posts by the organization and about it, newest first.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,

@@ -14,6 +14,7 @@ use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{GlobalId, NodeType};
 use crate::graphql::organization::Organization;
+use crate::graphql::partner::Partner;
 use crate::graphql::vocabulary::{Tag, Theme};
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
@@ -101,6 +102,52 @@ impl Post {
         related_connection(ctx, Relation::PostThemes, self.0.id, args, Theme).await
     }
 
+    /// The organizations the post is about, A-Z: the one it was published under and the others
+    /// it concerns.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Organization>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        related_connection(
+            ctx,
+            Relation::PostOrganizations,
+            self.0.id,
+            args,
+            Organization,
+        )
+        .await
+    }
+
+    /// The partner bodies the post is about, A-Z.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<Partner>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        related_connection(ctx, Relation::PostPartners, self.0.id, args, Partner).await
+    }
+
     /// The post's tags, A-Z.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn tags(
@@ -156,7 +203,7 @@ pub struct PostFilter {
     pub tags: Option<Vec<String>>,
     /// Kinds of post.
     pub kinds: Option<Vec<PostKind>>,
-    /// Slugs of the organizations the posts were published under.
+    /// Slugs of organizations: posts by or about any of them.
     pub organizations: Option<Vec<String>>,
     /// Statuses (default: `[PUBLISHED]`). Pending and rejected posts are visible to
     /// administrators, and to an organization for its own posts.

@@ -43,6 +43,12 @@ pub struct SubmitPostInput {
     /// The organization to post under: an organization token's own (the default for it), or any
     /// for administrators.
     pub organization_id: Option<ID>,
+    /// IDs of the organizations the post is about (besides the one it is posted under).
+    #[graphql(default)]
+    pub about_organization_ids: Vec<ID>,
+    /// IDs of the partner bodies the post is about.
+    #[graphql(default)]
+    pub about_partner_ids: Vec<ID>,
 }
 
 /// Changes to a post: only the fields given change.
@@ -74,6 +80,11 @@ pub struct PostChanges {
     pub theme_ids: Option<Vec<ID>>,
     /// IDs of the tags (replace the current ones).
     pub tag_ids: Option<Vec<ID>>,
+    /// IDs of the organizations the post is about (replace the current ones; the one it is
+    /// posted under stays).
+    pub about_organization_ids: Option<Vec<ID>>,
+    /// IDs of the partner bodies the post is about (replace the current ones).
+    pub about_partner_ids: Option<Vec<ID>>,
 }
 
 impl From<PostChanges> for Changes {
@@ -86,6 +97,8 @@ impl From<PostChanges> for Changes {
             author_role: patch(i.author_role),
             theme_ids: i.theme_ids.map(ids),
             tag_ids: i.tag_ids.map(ids),
+            about_organization_ids: i.about_organization_ids.map(ids),
+            about_partner_ids: i.about_partner_ids.map(ids),
         }
     }
 }
@@ -170,6 +183,8 @@ impl PostMutation {
                 author_role: Patch::given(input.author_role),
                 theme_ids: Some(ids(input.theme_ids)),
                 tag_ids: Some(ids(input.tag_ids)),
+                about_organization_ids: Some(ids(input.about_organization_ids)),
+                about_partner_ids: Some(ids(input.about_partner_ids)),
             },
             author_email: input.author_email,
             organization_id: input.organization_id.map(|id| id.0),
