@@ -41,6 +41,9 @@ pub enum KeyValue {
     /// A timestamp key.
     #[serde(rename = "t")]
     Time(DateTime<Utc>),
+    /// An integer key (a serial number).
+    #[serde(rename = "n")]
+    Int(i64),
 }
 
 impl From<KeyValue> for Value {
@@ -49,6 +52,7 @@ impl From<KeyValue> for Value {
             KeyValue::Text(text) => text.into(),
             KeyValue::Date(date) => date.into(),
             KeyValue::Time(time) => time.into(),
+            KeyValue::Int(n) => n.into(),
         }
     }
 }
@@ -64,7 +68,7 @@ pub struct Cursor {
     pub key: KeyValue,
     /// The id of the item (the tie-breaker).
     #[serde(rename = "i")]
-    pub id: i32,
+    pub id: i64,
 }
 
 impl Cursor {
@@ -180,6 +184,8 @@ pub enum KeyKind {
     /// A nullable timestamp; where it is null, the row's timestamp column named here (non-null)
     /// stands in, in SQL and in cursors alike.
     TimeOr(&'static str),
+    /// An integer, non-null (a serial number).
+    Int,
 }
 
 impl SortKey {
@@ -190,7 +196,7 @@ impl SortKey {
             KeyKind::TimeOr(other) => {
                 Func::coalesce([col, Expr::col((Alias::new(self.table), Alias::new(other)))]).into()
             }
-            KeyKind::Text | KeyKind::Time => col,
+            KeyKind::Text | KeyKind::Time | KeyKind::Int => col,
         }
     }
 
@@ -199,7 +205,7 @@ impl SortKey {
     }
 
     /// The cursor of a row with this sort key value and id.
-    pub fn cursor(&self, key: KeyValue, id: i32) -> Cursor {
+    pub fn cursor(&self, key: KeyValue, id: i64) -> Cursor {
         Cursor {
             order: self.name.to_owned(),
             key,
@@ -638,6 +644,11 @@ pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
     const TABLE: &'static str;
     /// The row's id.
     fn id(&self) -> i32;
+    /// The row's place among rows of equal sort key, written into cursors: its id (wider for
+    /// tables whose ids are 64-bit).
+    fn position(&self) -> i64 {
+        i64::from(self.id())
+    }
     /// The row's value of a sort key of its table.
     fn key(&self, sort: &SortKey) -> KeyValue;
     /// Which rows exist for the API (not deleted).

@@ -1,16 +1,13 @@
 //! Access as administrators read it: the tokens issued here and the audit log. (Who may do what
 //! is `auth::policy`; issuing and revoking tokens is `auth::issued`.)
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use crate::auth::{Viewer, policy};
-use crate::db::page::{KeyKind, KeyValue, Listing, MAX_PAGE_SIZE, Row, SortKey};
+use crate::db::page::{KeyKind, KeyValue, Listing, Row, SortKey};
 use crate::directory::id::{GlobalId, NodeType};
 use crate::entity::{audit_log, issued_token};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 const TOKENS: &str = "issued_token";
 
@@ -82,17 +79,6 @@ pub struct AuditFilter {
     pub entity_id: Option<String>,
 }
 
-/// A page of the audit log, newest first.
-#[derive(Debug)]
-pub struct AuditPage {
-    /// The entries, newest first.
-    pub entries: Vec<audit_log::Model>,
-    /// Where the next (older) page starts; `None` on the last page.
-    pub end_cursor: Option<String>,
-    /// There are older entries.
-    pub has_next_page: bool,
-}
-
 /// The type of object an audit entry's `entity_type` names, when it is one the API shows.
 pub fn entity_node_type(entity_type: &str) -> Option<NodeType> {
     Some(match entity_type {
@@ -107,41 +93,49 @@ pub fn entity_node_type(entity_type: &str) -> Option<NodeType> {
     })
 }
 
-/// A page of the audit log: `first` entries older than the cursor `after` (administrators).
-pub async fn audit_log(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    filter: AuditFilter,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<AuditPage> {
+/// The audit log, newest first.
+pub const NEWEST_ENTRY: SortKey = SortKey {
+    name: "audit",
+    table: "audit_log",
+    column: "id",
+    kind: KeyKind::Int,
+    descending: true,
+};
+
+impl Row for audit_log::Model {
+    const TABLE: &'static str = "audit_log";
+
+    /// Audit entries are never fetched by id: their ids are 64-bit, and cursors carry
+    /// [`Row::position`].
+    fn id(&self) -> i32 {
+        i32::try_from(self.id).unwrap_or(i32::MAX)
+    }
+
+    fn position(&self) -> i64 {
+        self.id
+    }
+
+    fn key(&self, _sort: &SortKey) -> KeyValue {
+        KeyValue::Int(self.id)
+    }
+
+    fn visible() -> Condition {
+        Condition::all()
+    }
+}
+
+/// The audit-log entries matching `filter`, newest first (administrators).
+pub fn audit_log(viewer: &Viewer, filter: &AuditFilter) -> AppResult<Listing> {
     if !policy::can_read_audit_log(viewer) {
         return Err(policy::refuse(viewer, "read the audit log"));
     }
-    let first = first.unwrap_or(20);
-    if !(0..=MAX_PAGE_SIZE).contains(&first) {
-        return Err(AppError::bad_input(format!(
-            "`first` must be between 0 and {MAX_PAGE_SIZE}"
-        )));
-    }
+    let col = |c: &str| Expr::col((Alias::new("audit_log"), Alias::new(c)));
     let mut cond = Condition::all();
-    if let Some(after) = after {
-        let invalid = || AppError::bad_input("`after` is not a valid cursor for this list");
-        let bytes = URL_SAFE_NO_PAD.decode(after).map_err(|_| invalid())?;
-        let id: i64 = String::from_utf8(bytes)
-            .ok()
-            .and_then(|s| s.strip_prefix("audit:").and_then(|n| n.parse().ok()))
-            .ok_or_else(invalid)?;
-        cond = cond.add(Expr::col(Alias::new("id")).lt(id));
-    }
     if let Some(id) = &filter.organization_id {
-        cond = cond.add(
-            Expr::col(Alias::new("organization_id"))
-                .eq(GlobalId::parse_as(id, NodeType::Organization)?),
-        );
+        cond = cond.add(col("organization_id").eq(GlobalId::parse_as(id, NodeType::Organization)?));
     }
-    if let Some(actor) = filter.actor {
-        cond = cond.add(Expr::col(Alias::new("actor_sub")).eq(actor));
+    if let Some(actor) = &filter.actor {
+        cond = cond.add(col("actor_sub").eq(actor.as_str()));
     }
     if let Some(id) = &filter.entity_id {
         let id = GlobalId::parse(id)?;
@@ -150,30 +144,12 @@ pub async fn audit_log(
             other => other.name().to_lowercase(),
         };
         cond = cond
-            .add(Expr::col(Alias::new("entity_type")).eq(entity_type))
-            .add(Expr::col(Alias::new("entity_id")).eq(id.id));
+            .add(col("entity_type").eq(entity_type))
+            .add(col("entity_id").eq(id.id));
     }
-    let select = Query::select()
-        .column(sea_orm::sea_query::Asterisk)
-        .from(Alias::new("audit_log"))
-        .cond_where(cond)
-        .order_by(Alias::new("id"), Order::Desc)
-        .limit(first as u64 + 1)
-        .to_owned();
-    let mut entries = db
-        .query_all(&select)
-        .await?
-        .iter()
-        .map(|row| audit_log::Model::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    let has_next_page = entries.len() > first as usize;
-    entries.truncate(first as usize);
-    let end_cursor = entries
-        .last()
-        .map(|e| URL_SAFE_NO_PAD.encode(format!("audit:{}", e.id)));
-    Ok(AuditPage {
-        entries,
-        end_cursor,
-        has_next_page,
+    Ok(Listing {
+        table: "audit_log",
+        filter: cond,
+        sort: NEWEST_ENTRY,
     })
 }

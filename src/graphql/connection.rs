@@ -119,7 +119,7 @@ pub fn connection<M: Row, T: OutputType>(
             .rows
             .into_iter()
             .map(|row| Edge {
-                cursor: sort.cursor(row.key(sort), row.id()).encode(),
+                cursor: sort.cursor(row.key(sort), row.position()).encode(),
                 node: wrap(row),
             })
             .collect(),

@@ -218,12 +218,12 @@ async fn the_request_id_reaches_the_audit_log(app: TestApp) {
     let log = app
         .as_admin()
         .data(
-            "{ auditLog(first: 1) { entries { action requestId } } }",
+            "{ auditLog(first: 1) { nodes { action requestId } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        log["auditLog"]["entries"][0],
+        log["auditLog"]["nodes"][0],
         json!({ "action": "organization.update", "requestId": "verzoek-8-10" })
     );
 }
@@ -483,7 +483,7 @@ async fn refused_fields_are_null_with_their_key(app: TestApp) {
     let roots = app
         .as_partner()
         .query(
-            r#"{ a: organization(slug: "ggz-friesland") { name } b: node(id: "bad") { id } c: auditLog { entries { action } } }"#,
+            r#"{ a: organization(slug: "ggz-friesland") { name } b: node(id: "bad") { id } c: auditLog { nodes { action } } }"#,
             json!({}),
         )
         .await;

@@ -130,7 +130,7 @@ async fn erasure_leaves_no_trace(app: TestApp) {
             r#"query($a: ID!, $b: ID!) {
                  a: post(id: $a) { authorName authorEmail } b: post(id: $b) { authorName authorEmail }
                  posts(first: 100, filter: {statuses: [PUBLISHED, PENDING, REJECTED]}) { nodes { authorName authorEmail } }
-                 auditLog(first: 100) { entries { before after } }
+                 auditLog(first: 100) { nodes { before after } }
                }"#,
             json!({ "a": first["id"], "b": second["id"] }),
         )

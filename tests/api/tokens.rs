@@ -91,11 +91,11 @@ async fn revoking_a_recorded_token_audits_its_id(app: TestApp) {
 
     let log = admin
         .data(
-            "{ auditLog(first: 1) { entries { action entityType actor actorRole before after } } }",
+            "{ auditLog(first: 1) { nodes { action entityType actor actorRole before after } } }",
             json!({}),
         )
         .await;
-    let entry = &log["auditLog"]["entries"][0];
+    let entry = &log["auditLog"]["nodes"][0];
     assert_eq!(entry["action"], "token.revoke", "{log}");
     assert_eq!(entry["entityType"], "token");
     assert_eq!(entry["actor"], "steunpunt");

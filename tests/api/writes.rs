@@ -15,6 +15,7 @@ on_both_databases!(
     erasure_beside_updates_never_deadlocks,
     contributions_wait_for_moderation,
     admins_curate_the_directory,
+    the_audit_log_pages_like_every_list,
 );
 
 const UPDATE: &str = r#"mutation($input: UpdateOrganizationInput!) {
@@ -127,11 +128,11 @@ async fn an_organization_edits_its_own_profile(app: TestApp) {
     let audit = app
         .as_admin()
         .data(
-            r#"query($id: ID!) { auditLog(filter: {organizationId: $id}, first: 5) { entries { action actor actorRole before after } } }"#,
+            r#"query($id: ID!) { auditLog(filter: {organizationId: $id}, first: 5) { nodes { action actor actorRole before after } } }"#,
             json!({ "id": id }),
         )
         .await;
-    let entries = audit["auditLog"]["entries"].as_array().unwrap();
+    let entries = audit["auditLog"]["nodes"].as_array().unwrap();
     let update = entries
         .iter()
         .find(|e| e["action"] == "organization.update" && e["after"]["website"].is_string())
@@ -584,4 +585,80 @@ async fn erasure_beside_updates_never_deadlocks(app: TestApp) {
             .await;
         assert_eq!(left, 0, "round {round}: every post of the author erased");
     }
+}
+
+const AUDIT: &str = "query($first: Int, $after: String, $last: Int, $before: String) {
+    auditLog(first: $first, after: $after, last: $last, before: $before,
+             filter: { actor: \"steunpunt\" }) {
+        totalCount
+        edges { cursor node { sequence action } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    } }";
+
+fn sequences(page: &Value) -> Vec<i64> {
+    page["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["sequence"].as_i64().unwrap())
+        .collect()
+}
+
+/// The audit log is a Relay connection: newest first, `first`/`after` and `last`/`before`,
+/// `totalCount`, and pages that neither skip nor repeat.
+async fn the_audit_log_pages_like_every_list(app: TestApp) {
+    let admin = app.as_admin();
+    for name in ["Eerste", "Tweede", "Derde"] {
+        let made = admin
+            .data(
+                "mutation($name: String!) { createTag(input: {name: $name}) { tag { slug } } }",
+                json!({ "name": name }),
+            )
+            .await;
+        assert!(made["createTag"]["tag"]["slug"].is_string(), "{made}");
+    }
+    let first = admin.data(AUDIT, json!({ "first": 2 })).await;
+    assert_eq!(first["auditLog"]["totalCount"], 3);
+    let newest = sequences(&first);
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0] > newest[1], "newest first: {newest:?}");
+    assert_eq!(first["auditLog"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        first["auditLog"]["edges"][0]["node"]["action"],
+        "tag.create"
+    );
+    let after = first["auditLog"]["pageInfo"]["endCursor"].clone();
+    let second = admin
+        .data(AUDIT, json!({ "first": 2, "after": after }))
+        .await;
+    let oldest = sequences(&second);
+    assert_eq!(oldest.len(), 1);
+    assert!(
+        oldest[0] < newest[1],
+        "no overlap: {newest:?} then {oldest:?}"
+    );
+    assert_eq!(second["auditLog"]["pageInfo"]["hasNextPage"], false);
+    // Backward from the oldest: the two before it, in list order.
+    let before = second["auditLog"]["pageInfo"]["startCursor"].clone();
+    let back = admin
+        .data(AUDIT, json!({ "last": 2, "before": before }))
+        .await;
+    assert_eq!(sequences(&back), newest);
+    // A cursor of another list is refused.
+    let other = admin
+        .data(
+            "{ organizations(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = other["organizations"]["pageInfo"]["endCursor"].clone();
+    assert!(cursor.is_string());
+    assert_eq!(
+        admin
+            .error_code(AUDIT, json!({ "first": 1, "after": cursor }))
+            .await,
+        "BAD_USER_INPUT"
+    );
+    let refused = app.anon().query(AUDIT, json!({ "first": 1 })).await;
+    assert_eq!(refused["data"], json!({ "auditLog": null }));
 }

@@ -123,17 +123,6 @@ impl AuditEntry {
     }
 }
 
-/// A page of the audit log, newest first.
-#[derive(SimpleObject)]
-pub struct AuditLogPage {
-    /// The entries, newest first.
-    pub entries: Vec<AuditEntry>,
-    /// Pass as `after` for the next (older) page; `null` on the last page.
-    pub end_cursor: Option<String>,
-    /// There are older entries.
-    pub has_next_page: bool,
-}
-
 /// Which audit-log entries to read.
 #[derive(Default, InputObject)]
 pub struct AuditLogFilter {
@@ -192,26 +181,31 @@ impl AccessQuery {
 
     /// The audit log, newest first (administrators): who changed what when, with before and
     /// after values.
-    #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which entries to read.")] filter: Option<AuditLogFilter>,
-        #[graphql(desc = "Return the first n entries (0-100, default 20).")] first: Option<i32>,
-        #[graphql(desc = "Return entries older than this cursor.")] after: Option<String>,
-    ) -> AppResult<Option<AuditLogPage>> {
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Option<Conn<AuditEntry>>> {
         let filter = filter.unwrap_or_default();
         let filter = access::AuditFilter {
             organization_id: filter.organization_id.map(|id| id.0),
             actor: filter.actor,
             entity_id: filter.entity_id.map(|id| id.0),
         };
-        let page = access::audit_log(db(ctx), viewer(ctx), filter, first, after).await?;
-        Ok(Some(AuditLogPage {
-            entries: page.entries.into_iter().map(AuditEntry).collect(),
-            end_cursor: page.end_cursor,
-            has_next_page: page.has_next_page,
-        }))
+        let listing = access::audit_log(viewer(ctx), &filter)?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let page = crate::graphql::list(ctx, &listing, args).await?;
+        Ok(Some(connection(page, &listing.sort, AuditEntry)))
     }
 }
 
