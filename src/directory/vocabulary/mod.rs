@@ -1,4 +1,5 @@
-//! Data access for the vocabulary tables (target groups, themes, tags), which share one shape.
+//! Data access for the vocabulary tables (target groups, themes, tags, event kinds), which share
+//! one shape.
 
 pub mod write;
 
@@ -6,7 +7,7 @@ use sea_orm::sea_query::Condition;
 
 use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
-use crate::entity::{tag, target_group, theme};
+use crate::entity::{event_kind, tag, target_group, theme};
 
 /// The A-Z ordering of a vocabulary table.
 pub const fn by_name(table: &'static str) -> SortKey {
@@ -51,3 +52,4 @@ macro_rules! vocabulary_row {
 vocabulary_row!(target_group);
 vocabulary_row!(theme);
 vocabulary_row!(tag);
+vocabulary_row!(event_kind);
