@@ -21,7 +21,10 @@ pub struct Model {
     pub kind_id: i32,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
-    pub attendance: AttendanceMode,
+    pub attendance: Option<AttendanceMode>,
+    /// How the time is publicly known, where the times are a period around it (e.g. "juli
+    /// 2022, dag niet bekend").
+    pub time_note: Option<String>,
     pub city: Option<String>,
     pub venue: Option<String>,
     #[sea_orm(column_type = "Text")]

@@ -121,14 +121,17 @@ pub fn calendar(events: &[FeedEvent]) -> String {
             .starts(event.starts_at)
             .ends(event.ends_at)
             .summary(&text(&event.title))
-            .description(&text(&event.description));
+            .description(&text(&match &event.time_note {
+                Some(note) => format!("{note}\n\n{}", event.description),
+                None => event.description.clone(),
+            }));
         let place: Vec<&str> = [event.venue.as_deref(), event.city.as_deref()]
             .into_iter()
             .flatten()
             .collect();
         if !place.is_empty() {
             item.location(&text(&place.join(", ")));
-        } else if event.attendance == crate::vocab::AttendanceMode::Online {
+        } else if event.attendance == Some(crate::vocab::AttendanceMode::Online) {
             item.location("Online");
         }
         if let Some(url) = &event.registration_url {

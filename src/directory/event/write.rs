@@ -36,7 +36,9 @@ pub struct Changes {
     /// When it ends (not before the start).
     pub ends_at: Option<DateTime<Utc>>,
     /// Online, in person or both.
-    pub attendance: Option<AttendanceMode>,
+    pub attendance: Patch<AttendanceMode>,
+    /// How the time is publicly known, where only a day or a month is.
+    pub time_note: Patch<String>,
     /// The city.
     pub city: Patch<String>,
     /// The venue.
@@ -156,7 +158,11 @@ impl Changes {
         if let Some(description) = &self.description {
             checks.max("description", description, MAX_TEXT);
         }
-        for (field, value) in [("city", &self.city), ("venue", &self.venue)] {
+        for (field, value) in [
+            ("city", &self.city),
+            ("venue", &self.venue),
+            ("timeNote", &self.time_note),
+        ] {
             if let Some(value) = value.value() {
                 checks.max(field, value, MAX_LINE);
             }
@@ -257,12 +263,11 @@ impl Changes {
         if let Some(ends_at) = self.ends_at {
             row.ends_at = Set(ends_at);
         }
-        if let Some(attendance) = self.attendance {
-            row.attendance = Set(attendance);
-        }
         if let Some(description) = self.description {
             row.description = Set(description);
         }
+        patch(&mut row.attendance, self.attendance);
+        patch(&mut row.time_note, self.time_note);
         patch(&mut row.city, self.city);
         patch(&mut row.venue, self.venue);
         patch(&mut row.capacity, self.capacity);
@@ -427,7 +432,8 @@ pub async fn create(
         deleted_at: Set(None),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
-        attendance: Set(AttendanceMode::Physical),
+        attendance: Set(None),
+        time_note: Set(None),
         description: Set(String::new()),
         city: Set(None),
         venue: Set(None),

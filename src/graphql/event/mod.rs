@@ -94,9 +94,15 @@ impl Event {
         directory::event::TIME_ZONE
     }
 
-    /// Online, in person, or both.
-    async fn attendance(&self) -> AttendanceMode {
+    /// Online, in person, or both; `null` where not known.
+    async fn attendance(&self) -> Option<AttendanceMode> {
         self.0.attendance
+    }
+
+    /// How the time is publicly known, where only a day or a month is (e.g. "juli 2022, dag
+    /// niet bekend"); `startsAt` and `endsAt` then span that period.
+    async fn time_note(&self) -> Option<&str> {
+        self.0.time_note.as_deref()
     }
 
     /// The city where it takes place.

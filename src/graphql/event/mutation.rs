@@ -32,8 +32,11 @@ pub struct CreateEventInput {
     pub starts_at: DateTime<Utc>,
     /// When it ends (not before the start).
     pub ends_at: DateTime<Utc>,
-    /// Online, in person or both.
-    pub attendance: AttendanceMode,
+    /// Online, in person or both (where known).
+    pub attendance: Option<AttendanceMode>,
+    /// How the time is publicly known, where only a day or a month is (e.g. "juli 2022, dag
+    /// niet bekend"); the times then span that period.
+    pub time_note: Option<String>,
     /// The city where it takes place.
     pub city: Option<String>,
     /// The venue where it takes place.
@@ -75,7 +78,8 @@ impl From<CreateEventInput> for Changes {
             kind_id: Some(i.kind_id.0),
             starts_at: Some(i.starts_at),
             ends_at: Some(i.ends_at),
-            attendance: Some(i.attendance),
+            attendance: Patch::given(i.attendance),
+            time_note: Patch::given(i.time_note),
             city: Patch::given(i.city),
             venue: Patch::given(i.venue),
             description: Some(i.description),
@@ -110,8 +114,10 @@ pub struct UpdateEventInput {
     pub starts_at: Option<DateTime<Utc>>,
     /// When it ends (not before the start).
     pub ends_at: Option<DateTime<Utc>>,
-    /// Online, in person or both.
-    pub attendance: Option<AttendanceMode>,
+    /// Online, in person or both; `null` when not known.
+    pub attendance: MaybeUndefined<AttendanceMode>,
+    /// How the time is publicly known, where only a day or a month is.
+    pub time_note: MaybeUndefined<String>,
     /// The city where it takes place.
     pub city: MaybeUndefined<String>,
     /// The venue where it takes place.
@@ -146,7 +152,8 @@ impl From<UpdateEventInput> for Changes {
             kind_id: i.kind_id.map(|id| id.0),
             starts_at: i.starts_at,
             ends_at: i.ends_at,
-            attendance: i.attendance,
+            attendance: patch(i.attendance),
+            time_note: patch(i.time_note),
             city: patch(i.city),
             venue: patch(i.venue),
             description: i.description,
