@@ -8,15 +8,17 @@
 //! `VTIMEZONE` component and is exact across daylight saving time; `X-WR-TIMEZONE` tells
 //! calendar applications to show them in Europe/Amsterdam time.
 
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, Component, EventLike, Property};
 use serde::Deserialize;
 
 use crate::directory;
 use crate::directory::event::{FeedEvent, FeedScope};
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 
 /// The feed's `PRODID`: who made the calendar.
@@ -35,8 +37,28 @@ pub struct FeedQuery {
 /// `GET /events.ics`
 pub async fn events(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    // The same per-address rate limit as the GraphQL endpoint.
+    let client = crate::http::graphql::client_ip(
+        peer.ip(),
+        &headers,
+        state.http.trusted_proxy_header.as_deref(),
+    );
+    if let Err(AppError::RateLimited {
+        message,
+        retry_after,
+    }) = state.limits.check_ip(client.0)
+    {
+        state.metrics.rate_limited.with_label_values(&["ip"]).inc();
+        let mut response = plain(StatusCode::TOO_MANY_REQUESTS, message);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return response;
+    }
     let scope = match query {
         Ok(Query(FeedQuery {
             organization: Some(slug),
