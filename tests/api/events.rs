@@ -16,6 +16,7 @@ on_both_databases!(
     administrators_write_events_with_versions_and_checks,
     organizations_write_only_the_events_they_host,
     the_calendar_feed_is_valid_icalendar,
+    event_statements_do_not_grow_with_the_page,
 );
 
 const CREATE: &str = r#"mutation($input: CreateEventInput!) {
@@ -780,4 +781,29 @@ async fn the_calendar_feed_is_valid_icalendar(app: TestApp) {
     );
     let both = app.get("/events.ics?theme=a&organization=b").await;
     assert_eq!(both.status(), 400);
+}
+
+async fn event_statements_do_not_grow_with_the_page(app: TestApp) {
+    let query = r#"query($first: Int!) { events(when: PAST, first: $first) { nodes {
+        slug kind { name } report { title }
+        hostOrganizations { nodes { slug } } participatingOrganizations { nodes { slug } }
+        hostPartners { nodes { slug } } participatingPartners { nodes { slug } }
+        themes { nodes { slug } } tags { nodes { slug } } } } }"#;
+    let statements = |first: i64| {
+        let app = &app;
+        async move {
+            let before = app.statements.get();
+            let data = app.data(query, json!({ "first": first })).await;
+            assert_eq!(
+                data["events"]["nodes"].as_array().unwrap().len(),
+                first as usize
+            );
+            app.statements.get() - before
+        }
+    };
+    // Warm up the pool so that connection set-up does not count.
+    statements(1).await;
+    let one = statements(1).await;
+    let six = statements(6).await;
+    assert_eq!(one, six, "1 event: {one} statements, 6: {six}");
 }
