@@ -428,6 +428,26 @@ async fn administrators_write_events_with_versions_and_checks(app: TestApp) {
         "UNAUTHENTICATED"
     );
 
+    // The audit log finds an event's and a kind's entries by their IDs.
+    let by_id = admin
+        .data(
+            r#"query($event: ID!, $kind: ID!) {
+                 event: auditLog(filter: {entityId: $event}) { entries { action entityId } }
+                 kind: auditLog(filter: {entityId: $kind}) { entries { action entityId } } }"#,
+            json!({ "event": id, "kind": kind }),
+        )
+        .await;
+    assert_eq!(
+        by_id,
+        json!({
+            "event": { "entries": [
+                { "action": "event.update", "entityId": id },
+                { "action": "event.create", "entityId": id },
+            ] },
+            "kind": { "entries": [{ "action": "event_kind.create", "entityId": kind }] },
+        })
+    );
+
     // Delete: gone from lists and lookups.
     let deleted = admin
         .data(DELETE, json!({ "input": { "id": id, "version": 2 } }))
