@@ -113,7 +113,7 @@ const TERMS: [(&str, &str, &str, &str, NodeType); 2] = [
     ("tagIds", "event_tag", "tag_id", "tag", NodeType::Tag),
 ];
 
-/// The most people cannot attend an event with a capacity below one.
+/// The smallest capacity an event may have.
 const MIN_CAPACITY: i32 = 1;
 
 /// The checked links of a write: the row ids per link, when given.
