@@ -281,3 +281,49 @@ pub enum AuthorRole {
     /// A policy maker.
     PolicyMaker,
 }
+
+/// How people attend an event.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceMode {
+    /// Online only.
+    Online,
+    /// In person, at a place.
+    Physical,
+    /// In person and online.
+    Hybrid,
+}
+
+/// How an organization or partner takes part in an event.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventRole {
+    /// Hosts (organizes) the event.
+    Host,
+    /// Takes part in the event.
+    Participant,
+}

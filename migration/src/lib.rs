@@ -12,6 +12,7 @@ mod m20261123_000005_create_audit_and_change_feed;
 mod m20261124_000006_add_read_indexes;
 mod m20261202_000007_record_tokens_and_email_hashes;
 mod m20261202_000008_add_organization_name_words;
+mod m20261202_000009_create_event;
 mod m20261202_000010_add_post_subjects;
 
 /// Applies the migrations in order.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_add_read_indexes::Migration),
             Box::new(m20261202_000007_record_tokens_and_email_hashes::Migration),
             Box::new(m20261202_000008_add_organization_name_words::Migration),
+            Box::new(m20261202_000009_create_event::Migration),
             Box::new(m20261202_000010_add_post_subjects::Migration),
         ]
     }

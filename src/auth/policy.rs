@@ -4,7 +4,7 @@
 //! | role | may |
 //! |---|---|
 //! | anonymous | read published data and public fields; submit a contribution (pending) |
-//! | organization | + edit its own profile and relations, post as itself (published), see its own pending posts and contact details |
+//! | organization | + edit its own profile and relations, post as itself (published), see its own pending posts and contact details; create, edit and delete the events it hosts |
 //! | partner | + read partner-only fields (contact details) |
 //! | admin | everything: create, delete, curate, moderate, erase, revoke, read the audit log |
 
@@ -111,5 +111,33 @@ pub fn require_edit_post(viewer: &Viewer, post_organization: Option<i32>) -> App
         Ok(())
     } else {
         Err(refuse(viewer, "change this post"))
+    }
+}
+
+/// Who may write events at all: administrators and organizations (partners and anonymous
+/// callers are refused before anything is looked up).
+pub fn require_event_writer(viewer: &Viewer) -> AppResult<()> {
+    if viewer.is_admin() || viewer.organization_id().is_some() {
+        Ok(())
+    } else {
+        Err(refuse(viewer, "write events"))
+    }
+}
+
+/// An event's hosts may change it: administrators any event, an organization only one that it
+/// hosts (`hosts`: the hosting organizations, before and after the change). So an organization
+/// creates events among whose hosts it is, and cannot hand an event over to others.
+pub fn require_event_host(viewer: &Viewer, hosts: &[i32]) -> AppResult<()> {
+    if viewer.is_admin()
+        || viewer
+            .organization_id()
+            .is_some_and(|id| hosts.contains(&id))
+    {
+        Ok(())
+    } else {
+        Err(refuse(
+            viewer,
+            "write an event that your organization does not host",
+        ))
     }
 }

@@ -39,6 +39,10 @@ pub struct Seed {
     organizations: Vec<SeedOrganization>,
     partners: Vec<SeedPartner>,
     posts: Vec<SeedPost>,
+    #[serde(default)]
+    event_kinds: Vec<SeedEventKind>,
+    #[serde(default)]
+    events: Vec<SeedEvent>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -184,6 +188,7 @@ impl Seed {
         let seed: Seed = toml::from_str(text)
             .map_err(|err| AppError::internal(format!("seed file does not parse: {err}")))?;
         seed.check()?;
+        seed.check_events()?;
         Ok(seed)
     }
 
@@ -339,6 +344,7 @@ pub async fn seed_from(db: &DatabaseConnection, seed: &Seed) -> AppResult<SeedRe
     let partners = run.partners(&seed.partners).await?;
     run.posts(&seed.posts, &organizations, &partners, &themes, &tags)
         .await?;
+    run.events(&seed.event_kinds, &seed.events).await?;
     let report = SeedReport {
         inserted: run.inserted,
     };
@@ -711,6 +717,273 @@ impl<C: ConnectionTrait> Run<'_, C> {
             )
             .await?;
             self.journal("post", row.id, organization_id, seed).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A kind of event in the seed file.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEventKind {
+    slug: String,
+    name: String,
+    description: Option<String>,
+    /// The text (and place in it) the kind comes from.
+    source: String,
+}
+
+/// An event in the seed file. The sources give days or months, not times: an event spans the
+/// days `from` to `until` (both included) in Europe/Amsterdam time, from midnight to midnight,
+/// and `time_note` says what the source gives.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEvent {
+    slug: String,
+    title: String,
+    kind: String,
+    from: NaiveDate,
+    until: NaiveDate,
+    time_note: Option<String>,
+    attendance: Option<crate::vocab::AttendanceMode>,
+    city: Option<String>,
+    venue: Option<String>,
+    description: String,
+    /// The slug of the post that reports on the event.
+    report: Option<String>,
+    #[serde(default)]
+    host_organizations: Vec<String>,
+    #[serde(default)]
+    participating_organizations: Vec<String>,
+    #[serde(default)]
+    host_partners: Vec<String>,
+    #[serde(default)]
+    participating_partners: Vec<String>,
+    #[serde(default)]
+    themes: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// The text (and place in it) the event comes from.
+    source: String,
+}
+
+/// Midnight at the start of `date` in Europe/Amsterdam time (never in a DST gap: the clocks
+/// change at 02:00 and 03:00).
+fn amsterdam_midnight(date: NaiveDate) -> AppResult<DateTime<Utc>> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Amsterdam
+        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::internal(format!("seed: no midnight on {date}")))
+}
+
+impl Seed {
+    /// Checks the event sections: slugs well-formed and unique, references resolvable, a
+    /// source for each, periods in order.
+    fn check_events(&self) -> AppResult<()> {
+        let fail = |msg: String| Err(AppError::internal(format!("seed file: {msg}")));
+        let kinds: Vec<&str> = self.event_kinds.iter().map(|k| k.slug.as_str()).collect();
+        let events: Vec<&str> = self.events.iter().map(|e| e.slug.as_str()).collect();
+        for (section, slugs) in [("event_kinds", &kinds), ("events", &events)] {
+            for (i, slug) in slugs.iter().enumerate() {
+                if !is_slug(slug) {
+                    return fail(format!("{section}: `{slug}` is not a slug"));
+                }
+                if slugs[..i].contains(slug) {
+                    return fail(format!("{section}: `{slug}` appears twice"));
+                }
+            }
+        }
+        for kind in &self.event_kinds {
+            if kind.source.trim().is_empty() {
+                return fail(format!("event kind `{}` has no source", kind.slug));
+            }
+        }
+        let has = |slugs: Vec<&str>, wanted: &[String], what: &str| -> AppResult<()> {
+            match wanted.iter().find(|w| !slugs.contains(&w.as_str())) {
+                Some(slug) => Err(AppError::internal(format!(
+                    "seed file: unknown {what} `{slug}`"
+                ))),
+                None => Ok(()),
+            }
+        };
+        for event in &self.events {
+            if event.source.trim().is_empty() {
+                return fail(format!("event `{}` has no source", event.slug));
+            }
+            if event.until < event.from {
+                return fail(format!("event `{}` ends before it starts", event.slug));
+            }
+            has(
+                kinds.clone(),
+                std::slice::from_ref(&event.kind),
+                "event kind",
+            )?;
+            let organizations = self.organizations.iter().map(|o| o.slug.as_str());
+            let partners = self.partners.iter().map(|p| p.slug.as_str());
+            for list in [
+                &event.host_organizations,
+                &event.participating_organizations,
+            ] {
+                has(organizations.clone().collect(), list, "organization")?;
+            }
+            for list in [&event.host_partners, &event.participating_partners] {
+                has(partners.clone().collect(), list, "partner")?;
+            }
+            has(
+                self.themes.iter().map(|t| t.slug.as_str()).collect(),
+                &event.themes,
+                "theme",
+            )?;
+            has(
+                self.tags.iter().map(|t| t.slug.as_str()).collect(),
+                &event.tags,
+                "tag",
+            )?;
+            has(
+                self.posts.iter().map(|p| p.slug.as_str()).collect(),
+                event.report.as_slice(),
+                "post",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: ConnectionTrait> Run<'_, C> {
+    /// The kinds of event and the events, inserted when missing (matched by slug), with their
+    /// links.
+    async fn events(&mut self, kinds: &[SeedEventKind], seeds: &[SeedEvent]) -> AppResult<()> {
+        use crate::entity::{event, event_kind};
+        use crate::vocab::EventRole;
+
+        let mut kind_ids = self.existing::<event_kind::Entity>().await?;
+        for seed in kinds {
+            if kind_ids.contains_key(&seed.slug) {
+                continue;
+            }
+            let row = event_kind::ActiveModel {
+                id: NotSet,
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+                version: Set(1),
+                deleted_at: Set(None),
+                slug: Set(seed.slug.clone()),
+                name: Set(seed.name.clone()),
+                sort_name: Set(fold(&seed.name)),
+                description: Set(seed.description.clone()),
+            }
+            .insert(self.db)
+            .await?;
+            self.journal("event_kind", row.id, None, seed).await?;
+            kind_ids.insert(seed.slug.clone(), row.id);
+        }
+        let existing = self.existing::<event::Entity>().await?;
+        let organizations = self.existing::<organization::Entity>().await?;
+        let partners = self.existing::<partner::Entity>().await?;
+        let posts = self.existing::<post::Entity>().await?;
+        let themes = self.existing::<theme::Entity>().await?;
+        let tags = self.existing::<tag::Entity>().await?;
+        for seed in seeds {
+            if existing.contains_key(&seed.slug) {
+                continue;
+            }
+            let kind_id = kind_ids
+                .get(&seed.kind)
+                .copied()
+                .ok_or_else(|| AppError::internal(format!("seed: unknown `{}`", seed.kind)))?;
+            let row = event::ActiveModel {
+                id: NotSet,
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+                version: Set(1),
+                deleted_at: Set(None),
+                slug: Set(seed.slug.clone()),
+                title: Set(seed.title.clone()),
+                kind_id: Set(kind_id),
+                starts_at: Set(amsterdam_midnight(seed.from)?),
+                ends_at: Set(amsterdam_midnight(seed.until + chrono::Days::new(1))?),
+                attendance: Set(seed.attendance),
+                time_note: Set(seed.time_note.clone()),
+                city: Set(seed.city.clone()),
+                venue: Set(seed.venue.clone()),
+                description: Set(seed.description.trim().to_owned()),
+                report_post_id: Set(seed.report.as_ref().and_then(|s| posts.get(s).copied())),
+                capacity: Set(None),
+                registration_url: Set(None),
+            }
+            .insert(self.db)
+            .await?;
+            let id = row.id;
+            for (table, column, role, slugs, ids) in [
+                (
+                    "event_organization",
+                    "organization_id",
+                    EventRole::Host,
+                    &seed.host_organizations,
+                    &organizations,
+                ),
+                (
+                    "event_organization",
+                    "organization_id",
+                    EventRole::Participant,
+                    &seed.participating_organizations,
+                    &organizations,
+                ),
+                (
+                    "event_partner",
+                    "partner_id",
+                    EventRole::Host,
+                    &seed.host_partners,
+                    &partners,
+                ),
+                (
+                    "event_partner",
+                    "partner_id",
+                    EventRole::Participant,
+                    &seed.participating_partners,
+                    &partners,
+                ),
+            ] {
+                for slug in slugs {
+                    let other = ids
+                        .get(slug)
+                        .copied()
+                        .ok_or_else(|| AppError::internal(format!("seed: unknown `{slug}`")))?;
+                    let mut insert = Query::insert();
+                    insert
+                        .into_table(Alias::new(table))
+                        .columns(["event_id", column, "role"].map(Alias::new))
+                        .values([
+                            id.into(),
+                            other.into(),
+                            sea_orm::ActiveEnum::to_value(&role).into(),
+                        ])
+                        .map_err(AppError::internal)?
+                        .on_conflict(
+                            OnConflict::columns(["event_id", column].map(Alias::new))
+                                .do_nothing()
+                                .to_owned(),
+                        );
+                    self.db.execute(&insert).await?;
+                }
+            }
+            self.link(
+                "event_theme",
+                ["event_id", "theme_id"],
+                id,
+                &seed.themes,
+                &themes,
+            )
+            .await?;
+            self.link("event_tag", ["event_id", "tag_id"], id, &seed.tags, &tags)
+                .await?;
+            let host = seed
+                .host_organizations
+                .first()
+                .and_then(|s| organizations.get(s).copied());
+            self.journal("event", id, host, seed).await?;
         }
         Ok(())
     }

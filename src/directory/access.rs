@@ -89,6 +89,8 @@ pub fn entity_node_type(entity_type: &str) -> Option<NodeType> {
         "tag" => NodeType::Tag,
         "partner" => NodeType::Partner,
         "post" => NodeType::Post,
+        "event" => NodeType::Event,
+        "event_kind" => NodeType::EventKind,
         _ => return None,
     })
 }
@@ -141,6 +143,7 @@ pub fn audit_log(viewer: &Viewer, filter: &AuditFilter) -> AppResult<Listing> {
         let id = GlobalId::parse(id)?;
         let entity_type = match id.node_type {
             NodeType::TargetGroup => "target_group".to_owned(),
+            NodeType::EventKind => "event_kind".to_owned(),
             other => other.name().to_lowercase(),
         };
         cond = cond

@@ -24,9 +24,13 @@ pub enum NodeType {
     Partner,
     /// `Post`
     Post,
+    /// `Event`
+    Event,
+    /// `EventKind`
+    EventKind,
 }
 
-const NODE_TYPES: [NodeType; 7] = [
+const NODE_TYPES: [NodeType; 9] = [
     NodeType::Organization,
     NodeType::Region,
     NodeType::TargetGroup,
@@ -34,6 +38,8 @@ const NODE_TYPES: [NodeType; 7] = [
     NodeType::Tag,
     NodeType::Partner,
     NodeType::Post,
+    NodeType::Event,
+    NodeType::EventKind,
 ];
 
 impl NodeType {
@@ -47,6 +53,8 @@ impl NodeType {
             Self::Tag => "Tag",
             Self::Partner => "Partner",
             Self::Post => "Post",
+            Self::Event => "Event",
+            Self::EventKind => "EventKind",
         }
     }
 

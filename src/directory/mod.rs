@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod checks;
+pub mod event;
 pub mod id;
 pub mod named;
 pub mod organization;

@@ -2,11 +2,13 @@
 //! …): for each, which rows qualify and in which order, and how they hang under the parent. The
 //! faces load them for many parents at once ([`crate::db::page::Listing::pages_by_parent`]).
 
+use chrono::Utc;
 use sea_orm::sea_query::Condition;
 
 use crate::auth::Viewer;
 use crate::db::page::{Link, Listing};
 use crate::directory;
+use crate::vocab::EventRole;
 
 /// The relations that are listed under a parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +45,18 @@ pub enum Relation {
     PostOrganizations,
     /// The partner bodies a post is about.
     PostPartners,
+    /// The events an organization hosts or takes part in, upcoming or past.
+    OrganizationEvents(directory::event::When),
+    /// The events under a theme, upcoming or past.
+    ThemeEvents(directory::event::When),
+    /// An event's themes.
+    EventThemes,
+    /// An event's tags.
+    EventTags,
+    /// The organizations hosting or taking part in an event.
+    EventOrganizations(EventRole),
+    /// The partners hosting or taking part in an event.
+    EventPartners(EventRole),
 }
 
 impl Relation {
@@ -136,6 +150,34 @@ impl Relation {
             PostPartners => (
                 directory::partner::listing(Condition::all()),
                 Link::Table("post_partner", "post_id", "partner_id"),
+            ),
+            OrganizationEvents(when) => (
+                directory::event::listing(when, Condition::all(), Utc::now()),
+                Link::Table("event_organization", "organization_id", "event_id"),
+            ),
+            ThemeEvents(when) => (
+                directory::event::listing(when, Condition::all(), Utc::now()),
+                Link::Table("event_theme", "theme_id", "event_id"),
+            ),
+            EventThemes => (
+                directory::vocabulary::listing("theme"),
+                Link::Few("event_theme", "event_id", "theme_id"),
+            ),
+            EventTags => (
+                directory::vocabulary::listing("tag"),
+                Link::Few("event_tag", "event_id", "tag_id"),
+            ),
+            // The role is a column of the link table, which every read of the relation joins.
+            EventOrganizations(role) => (
+                directory::organization::listing(
+                    directory::event::in_role("event_organization", role),
+                    directory::organization::BY_NAME,
+                ),
+                Link::Table("event_organization", "event_id", "organization_id"),
+            ),
+            EventPartners(role) => (
+                directory::partner::listing(directory::event::in_role("event_partner", role)),
+                Link::Table("event_partner", "event_id", "partner_id"),
             ),
         }
     }

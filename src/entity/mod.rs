@@ -3,6 +3,8 @@
 
 pub mod audit_log;
 pub mod change_feed;
+pub mod event;
+pub mod event_kind;
 pub mod issued_token;
 pub mod organization;
 pub mod partner;
@@ -60,6 +62,8 @@ macro_rules! versioned {
 }
 
 versioned!(
+    event,
+    event_kind,
     organization,
     partner,
     post,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod connection;
 pub mod cost;
+pub mod event;
 pub mod field_errors;
 pub mod loader;
 pub mod node;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     partner::PartnerQuery,
     post::PostQuery,
     access::AccessQuery,
+    event::EventQuery,
 );
 
 /// The root mutation type: every change, each taking one `input` and returning a payload with
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     vocabulary::mutation::VocabularyMutation,
     region::mutation::RegionMutation,
     access::AccessMutation,
+    event::mutation::EventMutation,
 );
 
 /// The schema type.

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::error::{AppError, AppResult};
+use crate::graphql::event::{Event, EventKind};
 use crate::graphql::loader::by_ids;
 use crate::graphql::organization::Organization;
 use crate::graphql::partner::Partner;
@@ -34,6 +35,10 @@ pub enum Node {
     Partner(Partner),
     /// A post.
     Post(Post),
+    /// An event.
+    Event(Event),
+    /// A kind of event.
+    EventKind(EventKind),
 }
 
 async fn load_nodes(ctx: &Context<'_>, ids: &[GlobalId]) -> AppResult<Vec<Option<Node>>> {
@@ -58,6 +63,8 @@ async fn load_nodes(ctx: &Context<'_>, ids: &[GlobalId]) -> AppResult<Vec<Option
             NodeType::Tag => fetch!(Tag, crate::entity::tag::Model),
             NodeType::Partner => fetch!(Partner, crate::entity::partner::Model),
             NodeType::Post => fetch!(Post, crate::entity::post::Model),
+            NodeType::Event => fetch!(Event, crate::entity::event::Model),
+            NodeType::EventKind => fetch!(EventKind, crate::entity::event_kind::Model),
         }
     }
     Ok(ids.iter().map(|id| found.remove(id)).collect())

@@ -113,7 +113,7 @@ fn error(status: StatusCode, media: Media, code: ErrorCode, message: &str) -> Re
 
 /// The client address: the last entry of the trusted proxy header when configured and present
 /// (the address the proxy itself saw), else the TCP peer.
-fn client_ip(
+pub(crate) fn client_ip(
     peer: std::net::IpAddr,
     headers: &HeaderMap,
     trusted_header: Option<&str>,

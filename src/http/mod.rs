@@ -1,8 +1,9 @@
 //! The HTTP surface: the axum router and its layers (CORS, request ids, tracing), GraphiQL at
-//! `/` (see [`graphiql`]), the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz` and
-//! `/metrics`.
+//! `/` (see [`graphiql`]), the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz`,
+//! `/metrics` and the calendar feed `/events.ics` (see [`calendar`]).
 
 pub mod cache;
+pub mod calendar;
 pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
@@ -115,6 +116,7 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
         .route("/", get(graphiql::page))
         .route("/graphiql/{*file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/events.ics", get(calendar::events))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -9,6 +9,7 @@ mod auth;
 mod authorization;
 mod cache;
 mod defects;
+mod events;
 mod faults;
 mod graphiql;
 mod hostile;

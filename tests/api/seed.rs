@@ -173,7 +173,9 @@ async fn seed_inserts_are_journaled(app: TestApp) {
         + app.count("SELECT COUNT(*) FROM tag").await
         + app.count("SELECT COUNT(*) FROM organization").await
         + app.count("SELECT COUNT(*) FROM partner").await
-        + app.count("SELECT COUNT(*) FROM post").await;
+        + app.count("SELECT COUNT(*) FROM post").await
+        + app.count("SELECT COUNT(*) FROM event_kind").await
+        + app.count("SELECT COUNT(*) FROM event").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM change_feed").await, rows);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE actor_role = 'system'")

@@ -219,6 +219,37 @@ impl Organization {
         related_connection(ctx, Relation::OrganizationPosts, self.0.id, args, Post).await
     }
 
+    /// The events this organization hosts or takes part in: by default the upcoming ones (not yet ended), earliest start first;
+    /// `when: PAST` lists those that have ended, latest start first.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Upcoming (default), past or all events.")] when: Option<
+            crate::graphql::event::EventTime,
+        >,
+        #[graphql(desc = "Return the first n items (0-100).")] first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> AppResult<Conn<crate::graphql::event::Event>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        crate::graphql::event::events_under(
+            ctx,
+            Relation::OrganizationEvents,
+            self.0.id,
+            when,
+            args,
+        )
+        .await
+    }
+
     /// When the organization was added to the directory.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
