@@ -223,6 +223,12 @@ impl Seed {
         for r in &self.posts {
             add("posts", &r.slug, &r.source);
         }
+        for r in &self.event_kinds {
+            add("event_kinds", &r.slug, &r.source);
+        }
+        for r in &self.events {
+            add("events", &r.slug, &r.source);
+        }
         rows
     }
 
@@ -729,8 +735,8 @@ struct SeedEventKind {
     slug: String,
     name: String,
     description: Option<String>,
-    /// The text (and place in it) the kind comes from.
-    source: String,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 /// An event in the seed file. The sources give days or months, not times: an event spans the
@@ -763,8 +769,8 @@ struct SeedEvent {
     themes: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
-    /// The text (and place in it) the event comes from.
-    source: String,
+    #[serde(default, skip_serializing)]
+    source: Source,
 }
 
 /// Midnight at the start of `date` in Europe/Amsterdam time (never in a DST gap: the clocks
@@ -795,11 +801,6 @@ impl Seed {
                 }
             }
         }
-        for kind in &self.event_kinds {
-            if kind.source.trim().is_empty() {
-                return fail(format!("event kind `{}` has no source", kind.slug));
-            }
-        }
         let has = |slugs: Vec<&str>, wanted: &[String], what: &str| -> AppResult<()> {
             match wanted.iter().find(|w| !slugs.contains(&w.as_str())) {
                 Some(slug) => Err(AppError::internal(format!(
@@ -809,9 +810,6 @@ impl Seed {
             }
         };
         for event in &self.events {
-            if event.source.trim().is_empty() {
-                return fail(format!("event `{}` has no source", event.slug));
-            }
             if event.until < event.from {
                 return fail(format!("event `{}` ends before it starts", event.slug));
             }
