@@ -28,7 +28,7 @@ pub async fn issue(
     organization_id: Option<i32>,
     ttl: std::time::Duration,
 ) -> AppResult<(String, Claims)> {
-    let org = organization_id.map(|id| NodeType::Organization.id(id).to_string());
+    let org = organization_id.map(|id| NodeType::Organization.encode(id));
     let (token, claims) = keys.issue(role, sub, org, ttl)?;
     record(db, &claims, organization_id).await?;
     Ok((token, claims))

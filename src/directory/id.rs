@@ -1,7 +1,6 @@
 //! Typed global IDs: opaque, type-prefixed (`base64("Organization:12")`), the same for every face
 //! of the directory (GraphQL's `ID`, the audit log, tokens' `org` claim).
 
-use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -56,11 +55,6 @@ impl NodeType {
             Self::Event => "Event",
             Self::EventKind => "EventKind",
         }
-    }
-
-    /// The opaque global ID of the row `id` of this type.
-    pub fn id(self, id: i32) -> ID {
-        ID(self.encode(id))
     }
 
     /// The opaque global ID of the row `id` of this type, as text.

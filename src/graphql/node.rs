@@ -17,6 +17,18 @@ pub const MAX_NODES: usize = 100;
 
 pub use crate::directory::id::{GlobalId, NodeType};
 
+/// A global ID as GraphQL's `ID`.
+pub trait NodeId {
+    /// The `ID` of the row `id` of this type.
+    fn id(self, id: i32) -> ID;
+}
+
+impl NodeId for NodeType {
+    fn id(self, id: i32) -> ID {
+        ID(self.encode(id))
+    }
+}
+
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global ID."))]

@@ -327,12 +327,12 @@ async fn administrators_write_events_with_versions_and_checks(app: TestApp) {
             CREATE,
             json!({ "input": {
                 "title": " ",
-                "kindId": NodeType::EventKind.id(9999).to_string(),
+                "kindId": NodeType::EventKind.encode(9999),
                 "startsAt": "2040-05-01T12:00:00+02:00",
                 "endsAt": "2040-05-01T11:00:00+02:00",
                 "registrationUrl": "javascript:alert(1)",
                 "capacity": 0,
-                "hostOrganizationIds": [NodeType::Organization.id(9999).to_string()],
+                "hostOrganizationIds": [NodeType::Organization.encode(9999)],
                 "themeIds": [kind.clone()],
             } }),
         )

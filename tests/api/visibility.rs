@@ -31,9 +31,7 @@ async fn insert_post(app: &TestApp, slug: &str, status: &str) -> String {
             "SELECT CAST(id AS BIGINT) FROM post WHERE slug = '{slug}'"
         ))
         .await;
-    network_directory::graphql::node::NodeType::Post
-        .id(id as i32)
-        .to_string()
+    network_directory::graphql::node::NodeType::Post.encode(id as i32)
 }
 
 async fn post_slugs_everywhere(app: &TestApp, id: &str) -> (Vec<Value>, Value) {

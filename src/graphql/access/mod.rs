@@ -13,7 +13,7 @@ use crate::entity::{audit_log, organization};
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::by_id;
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::payload::UserError;
 use crate::graphql::{db, viewer};

@@ -13,7 +13,7 @@ use crate::entity::{event, event_kind, post};
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, by_id, related_connection};
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::partner::Partner;
 use crate::graphql::post::Post;

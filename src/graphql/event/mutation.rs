@@ -11,6 +11,7 @@ use crate::directory::vocabulary::write as terms;
 use crate::entity::event_kind;
 use crate::error::AppResult;
 use crate::graphql::event::{Event, EventKind};
+use crate::graphql::node::NodeId;
 use crate::graphql::organization::mutation::{DeleteInput, DeletePayload, ids};
 use crate::graphql::payload::{patch, payload};
 use crate::graphql::vocabulary::mutation::{CreateTermInput, UpdateTermInput};

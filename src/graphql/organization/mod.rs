@@ -11,7 +11,7 @@ use crate::entity::organization;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, care_domains, related_connection};
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::post::Post;
 use crate::graphql::region::Region;
 use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use crate::directory::checks::Patch;
 use crate::directory::organization::write::{self, Changes};
 use crate::error::AppResult;
+use crate::graphql::node::NodeId;
 use crate::graphql::organization::Organization;
 use crate::graphql::payload::{patch, payload};
 use crate::graphql::{db, viewer};

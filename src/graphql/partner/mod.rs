@@ -11,7 +11,7 @@ use crate::directory;
 use crate::entity::partner;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::vocab::PartnerKind;
 
 /// A national partner or stakeholder of the movement.

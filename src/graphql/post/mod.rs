@@ -12,7 +12,7 @@ use crate::entity::{organization, post};
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, by_id, related_connection};
-use crate::graphql::node::{GlobalId, NodeType};
+use crate::graphql::node::{GlobalId, NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::partner::Partner;
 use crate::graphql::vocabulary::{Tag, Theme};

@@ -11,7 +11,7 @@ use crate::entity::region;
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, by_id, related_connection};
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::vocab::RegionKind;
 

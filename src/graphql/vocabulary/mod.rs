@@ -11,7 +11,7 @@ use crate::entity::{tag, target_group, theme};
 use crate::error::AppResult;
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::loader::{Relation, related_connection};
-use crate::graphql::node::NodeType;
+use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::post::Post;
 

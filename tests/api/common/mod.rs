@@ -237,7 +237,7 @@ impl TestApp {
                 "SELECT CAST(id AS BIGINT) FROM organization WHERE slug = '{slug}'"
             ))
             .await;
-        let org = NodeType::Organization.id(id as i32).to_string();
+        let org = NodeType::Organization.encode(id as i32);
         self.token(Role::Organization, slug, Some(org))
     }
 
@@ -248,7 +248,7 @@ impl TestApp {
                 "SELECT CAST(id AS BIGINT) FROM {table} WHERE slug = '{slug}'"
             ))
             .await;
-        node_type.id(id as i32).to_string()
+        node_type.encode(id as i32)
     }
 
     /// POSTs a GraphQL query anonymously and returns the JSON response.
