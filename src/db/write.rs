@@ -180,6 +180,29 @@ pub async fn load_row<M: Row>(db: &impl ConnectionTrait, id: i32) -> AppResult<O
         .transpose()?)
 }
 
+/// Loads a row the API may change: it exists and is not deleted (else `NOT_FOUND` for `what`).
+pub async fn load_live<M: Row + Versioned>(
+    db: &impl ConnectionTrait,
+    id: i32,
+    what: &str,
+) -> AppResult<M> {
+    load_row::<M>(db, id)
+        .await?
+        .filter(Versioned::is_live)
+        .ok_or_else(|| AppError::not_found(what))
+}
+
+/// Refuses a write based on a stale read: `CONFLICT` unless `row` has version `expected`.
+pub fn check_version(row: &impl Versioned, expected: i64) -> AppResult<()> {
+    if row.version() != expected {
+        return Err(AppError::Conflict {
+            expected,
+            current: row.version(),
+        });
+    }
+    Ok(())
+}
+
 /// Loads a row the API may change: it exists, is not deleted, and has version `expected`.
 pub async fn load_current<M: Row + Versioned>(
     db: &impl ConnectionTrait,
@@ -187,16 +210,8 @@ pub async fn load_current<M: Row + Versioned>(
     what: &str,
     expected: i64,
 ) -> AppResult<M> {
-    let row = load_row::<M>(db, id)
-        .await?
-        .filter(Versioned::is_live)
-        .ok_or_else(|| AppError::not_found(what))?;
-    if row.version() != expected {
-        return Err(AppError::Conflict {
-            expected,
-            current: row.version(),
-        });
-    }
+    let row = load_live::<M>(db, id, what).await?;
+    check_version(&row, expected)?;
     Ok(row)
 }
 

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-    EntityTrait,
 };
 
 use crate::auth::{Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
-use crate::db::write::{is_unique_violation, replace_links, slug_taken, update_versioned};
+use crate::db::write::{
+    check_version, is_unique_violation, load_live, replace_links, slug_taken, update_versioned,
+};
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
 use crate::directory::organization::write::{patch, resolve_ids};
@@ -472,24 +473,6 @@ pub async fn create(
     Ok(Ok(row))
 }
 
-async fn load(db: &impl ConnectionTrait, id: i32) -> AppResult<event::Model> {
-    event::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|row| row.deleted_at.is_none())
-        .ok_or_else(|| AppError::not_found("event"))
-}
-
-fn check_version(row: &event::Model, expected: i64) -> AppResult<()> {
-    if row.version != expected {
-        return Err(AppError::Conflict {
-            expected,
-            current: row.version,
-        });
-    }
-    Ok(())
-}
-
 /// Updates an event: administrators any, an organization one it hosts (and still hosts after).
 pub async fn update(
     db: &DatabaseConnection,
@@ -500,7 +483,7 @@ pub async fn update(
 ) -> AppResult<Outcome<event::Model>> {
     policy::require_event_writer(viewer)?;
     let id = GlobalId::parse_as(id, NodeType::Event)?;
-    let before = load(db, id).await?;
+    let before: event::Model = load_live(db, id, "event").await?;
     let hosts_before = hosts(db, id).await?;
     policy::require_event_host(viewer, &hosts_before)?;
     check_version(&before, version)?;
@@ -547,7 +530,7 @@ pub async fn delete(
 ) -> AppResult<i32> {
     policy::require_event_writer(viewer)?;
     let id = GlobalId::parse_as(id, NodeType::Event)?;
-    let before = load(db, id).await?;
+    let before: event::Model = load_live(db, id, "event").await?;
     let hosts = hosts(db, id).await?;
     policy::require_event_host(viewer, &hosts)?;
     check_version(&before, version)?;

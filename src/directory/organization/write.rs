@@ -5,13 +5,13 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-    EntityTrait,
 };
 
 use crate::auth::{Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{
-    existing_ids, is_unique_violation, replace_links, slug_taken, update_versioned,
+    check_version, existing_ids, is_unique_violation, load_live, replace_links, slug_taken,
+    update_versioned,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
@@ -401,24 +401,6 @@ pub async fn create(
     Ok(Ok(row))
 }
 
-async fn load(db: &impl ConnectionTrait, id: i32) -> AppResult<organization::Model> {
-    organization::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|row| row.deleted_at.is_none())
-        .ok_or_else(|| AppError::not_found("organization"))
-}
-
-fn check_version(row: &organization::Model, expected: i64) -> AppResult<()> {
-    if row.version != expected {
-        return Err(AppError::Conflict {
-            expected,
-            current: row.version,
-        });
-    }
-    Ok(())
-}
-
 /// Updates an organization: administrators any, an organization itself (not its slug, status
 /// or joining date, which the network's support point keeps).
 pub async fn update(
@@ -429,7 +411,7 @@ pub async fn update(
     mut changes: Changes,
 ) -> AppResult<Outcome<organization::Model>> {
     let id = GlobalId::parse_as(id, NodeType::Organization)?;
-    let before = load(db, id).await?;
+    let before: organization::Model = load_live(db, id, "organization").await?;
     policy::require_edit_organization(viewer, id)?;
     if !viewer.is_admin()
         && (changes.slug.is_some() || changes.status.is_some() || changes.joined_on.is_given())
@@ -482,7 +464,7 @@ pub async fn delete(
 ) -> AppResult<i32> {
     policy::require_admin(viewer, "delete organizations")?;
     let id = GlobalId::parse_as(id, NodeType::Organization)?;
-    let before = load(db, id).await?;
+    let before: organization::Model = load_live(db, id, "organization").await?;
     check_version(&before, version)?;
     let txn = crate::db::begin_write(db).await?;
     let before_snapshot = snapshot(&txn, &before).await?;

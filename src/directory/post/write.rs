@@ -7,12 +7,13 @@ use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-    EntityTrait,
 };
 
 use crate::auth::{Role, Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
-use crate::db::write::{is_unique_violation, replace_links, update_versioned};
+use crate::db::write::{
+    check_version, is_unique_violation, load_live, replace_links, update_versioned,
+};
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
 use crate::directory::organization::write::{patch, resolve_ids};
@@ -376,26 +377,6 @@ pub async fn submit(
     Ok(Ok(row))
 }
 
-async fn load(db: &impl ConnectionTrait, id: &str) -> AppResult<post::Model> {
-    let id = GlobalId::parse_as(id, NodeType::Post)?;
-    post::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|row| row.deleted_at.is_none())
-        .ok_or_else(|| AppError::not_found("post"))
-}
-
-fn check_version(row: &post::Model, expected: i64) -> AppResult<()> {
-    if row.version == expected {
-        Ok(())
-    } else {
-        Err(AppError::Conflict {
-            expected,
-            current: row.version,
-        })
-    }
-}
-
 /// Edits a post: administrators any, an organization its own.
 pub async fn update(
     db: &DatabaseConnection,
@@ -404,7 +385,8 @@ pub async fn update(
     version: i64,
     changes: Changes,
 ) -> AppResult<Outcome<post::Model>> {
-    let before = load(db, id).await?;
+    let before: post::Model =
+        load_live(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
     if !policy::can_see_post(
         viewer,
         before.status,
@@ -448,7 +430,8 @@ pub async fn moderate(
     decision: ModerationDecision,
 ) -> AppResult<post::Model> {
     policy::require_admin(viewer, "moderate posts")?;
-    let before = load(db, id).await?;
+    let before: post::Model =
+        load_live(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
     check_version(&before, version)?;
     let now = Utc::now();
     let row = post::ActiveModel {
