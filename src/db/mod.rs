@@ -202,10 +202,12 @@ pub async fn analyze(db: &impl ConnectionTrait) -> AppResult<()> {
     if is_postgres(db) {
         db.execute_unprepared("ANALYZE").await?;
     } else {
-        db.execute_unprepared("PRAGMA analysis_limit = 1000")
-            .await?;
-        db.execute_unprepared("ANALYZE").await?;
-        db.execute_unprepared("PRAGMA optimize").await?;
+        // One string, so one connection runs it all, and then gives back the pages the
+        // analysis read into its cache (8 MiB that would otherwise stay with an idle server).
+        db.execute_unprepared(
+            "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA optimize; PRAGMA shrink_memory;",
+        )
+        .await?;
     }
     Ok(())
 }
