@@ -16,17 +16,28 @@ pub const BY_NAME: SortKey = by_name(TABLE);
 
 named_row!(partner);
 
-/// The partner filter: kinds (any of) and core-team membership.
-pub fn filter(kinds: Option<&[PartnerKind]>, core_team: Option<bool>) -> Condition {
-    let mut cond = Condition::all();
-    if let Some(kinds) = kinds {
-        let values: Vec<String> = kinds.iter().map(sea_orm::ActiveEnum::to_value).collect();
-        cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("kind"))).is_in(values));
+/// Which partner bodies to list; every field given must match, any of a list's values does.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Kinds of body.
+    pub kinds: Option<Vec<PartnerKind>>,
+    /// Core-team members (`true`) or the others (`false`).
+    pub core_team: Option<bool>,
+}
+
+impl Filter {
+    /// The SQL condition of this filter.
+    pub fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(kinds) = &self.kinds {
+            let values: Vec<String> = kinds.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("kind"))).is_in(values));
+        }
+        if let Some(core_team) = self.core_team {
+            cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("core_team"))).eq(core_team));
+        }
+        cond
     }
-    if let Some(core_team) = core_team {
-        cond = cond.add(Expr::col((Alias::new(TABLE), Alias::new("core_team"))).eq(core_team));
-    }
-    cond
 }
 
 /// The visible partners matching `filter`, A-Z.

@@ -134,6 +134,25 @@ pub struct AuditLogFilter {
     pub entity_id: Option<ID>,
 }
 
+impl From<AuditLogFilter> for access::AuditFilter {
+    fn from(f: AuditLogFilter) -> Self {
+        Self {
+            organization_id: f.organization_id.map(|id| id.0),
+            actor: f.actor,
+            entity_id: f.entity_id.map(|id| id.0),
+        }
+    }
+}
+
+impl From<IssuedTokenFilter> for access::IssuedTokenFilter {
+    fn from(f: IssuedTokenFilter) -> Self {
+        Self {
+            subject: f.subject,
+            revoked: f.revoked,
+        }
+    }
+}
+
 /// Root fields for access.
 #[derive(Default)]
 pub struct AccessQuery;
@@ -159,11 +178,7 @@ impl AccessQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Option<Conn<IssuedToken>>> {
-        let filter = filter.unwrap_or_default();
-        let filter = access::IssuedTokenFilter {
-            subject: filter.subject,
-            revoked: filter.revoked,
-        };
+        let filter = access::IssuedTokenFilter::from(filter.unwrap_or_default());
         let listing = access::issued_tokens(viewer(ctx), &filter)?;
         let page = crate::graphql::list(
             ctx,
@@ -191,12 +206,7 @@ impl AccessQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Option<Conn<AuditEntry>>> {
-        let filter = filter.unwrap_or_default();
-        let filter = access::AuditFilter {
-            organization_id: filter.organization_id.map(|id| id.0),
-            actor: filter.actor,
-            entity_id: filter.entity_id.map(|id| id.0),
-        };
+        let filter = access::AuditFilter::from(filter.unwrap_or_default());
         let listing = access::audit_log(viewer(ctx), &filter)?;
         let args = PageArgs {
             first,

@@ -129,6 +129,15 @@ pub struct PartnerFilter {
     pub core_team: Option<bool>,
 }
 
+impl From<PartnerFilter> for directory::partner::Filter {
+    fn from(f: PartnerFilter) -> Self {
+        Self {
+            kinds: f.kinds,
+            core_team: f.core_team,
+        }
+    }
+}
+
 /// Root fields for partners.
 #[derive(Default)]
 pub struct PartnerQuery;
@@ -146,11 +155,8 @@ impl PartnerQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Partner>> {
-        let filter = filter.unwrap_or_default();
-        let listing = directory::partner::listing(directory::partner::filter(
-            filter.kinds.as_deref(),
-            filter.core_team,
-        ));
+        let filter = directory::partner::Filter::from(filter.unwrap_or_default());
+        let listing = directory::partner::listing(filter.condition());
         let page = crate::graphql::list(
             ctx,
             &listing,

@@ -210,6 +210,18 @@ pub struct PostFilter {
     pub statuses: Option<Vec<PostStatus>>,
 }
 
+impl From<PostFilter> for directory::post::Filter {
+    fn from(f: PostFilter) -> Self {
+        Self {
+            themes: f.themes,
+            tags: f.tags,
+            kinds: f.kinds,
+            organizations: f.organizations,
+            statuses: f.statuses,
+        }
+    }
+}
+
 /// Root fields for posts.
 #[derive(Default)]
 pub struct PostQuery;
@@ -228,14 +240,7 @@ impl PostQuery {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Post>> {
-        let filter = filter.unwrap_or_default();
-        let filter = directory::post::Filter {
-            themes: filter.themes,
-            tags: filter.tags,
-            kinds: filter.kinds,
-            organizations: filter.organizations,
-            statuses: filter.statuses,
-        };
+        let filter = directory::post::Filter::from(filter.unwrap_or_default());
         let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
         let page = crate::graphql::list(
             ctx,
