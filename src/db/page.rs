@@ -262,6 +262,24 @@ impl SortKey {
     }
 }
 
+/// Rows of `table` (`owner` column in `link`) with a link to any of the rows `ids` selects:
+/// `EXISTS (SELECT 1 FROM link WHERE link.owner = table.id AND link.column IN (ids))`.
+pub fn linked(
+    table: &'static str,
+    (link, owner, column): (&str, &str, &str),
+    ids: SelectStatement,
+) -> Expr {
+    let link_col = |c: &str| Expr::col((Alias::new(link), Alias::new(c)));
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new(link))
+            .and_where(link_col(owner).equals((Alias::new(table), Alias::new("id"))))
+            .and_where(link_col(column).in_subquery(ids))
+            .to_owned(),
+    )
+}
+
 /// Rows of `table` that are not (softly) deleted.
 pub fn not_deleted(table: &'static str) -> Condition {
     Condition::all().add(Expr::col((Alias::new(table), Alias::new("deleted_at"))).is_null())

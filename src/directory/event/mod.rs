@@ -113,16 +113,9 @@ pub struct Filter {
     pub themes: Option<Vec<String>>,
 }
 
-/// `EXISTS (SELECT 1 FROM link WHERE link.event_id = event.id AND link.column IN (ids))`
+/// Events linked (in `link`, by `column`) to any of the rows `ids` selects.
 fn linked(link: &str, column: &str, ids: SelectStatement) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(Alias::new(link))
-            .and_where(col(link, "event_id").equals((Alias::new(TABLE), Alias::new("id"))))
-            .and_where(col(link, column).in_subquery(ids))
-            .to_owned(),
-    )
+    crate::db::page::linked(TABLE, (link, "event_id", column), ids)
 }
 
 impl Filter {

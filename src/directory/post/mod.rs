@@ -2,7 +2,7 @@
 
 pub mod write;
 
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use crate::auth::{Viewer, policy};
 use crate::db::page::Row;
@@ -72,21 +72,9 @@ pub struct Filter {
     pub statuses: Option<Vec<PostStatus>>,
 }
 
+/// Posts linked (in `link`, by `column`) to any of the `table` rows with these slugs.
 fn linked(link: &str, column: &str, table: &str, slugs: &[String]) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(Alias::new(link))
-            .and_where(
-                Expr::col((Alias::new(link), Alias::new("post_id")))
-                    .equals((Alias::new(TABLE), Alias::new("id"))),
-            )
-            .and_where(
-                Expr::col((Alias::new(link), Alias::new(column)))
-                    .in_subquery(ids_of_slugs(table, slugs)),
-            )
-            .to_owned(),
-    )
+    crate::db::page::linked(TABLE, (link, "post_id", column), ids_of_slugs(table, slugs))
 }
 
 impl Filter {
