@@ -2,7 +2,7 @@
 //! the mapping of unique violations to user errors.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, SqlErr, Value,
@@ -164,6 +164,22 @@ pub async fn slug_taken(
         select.and_where(Expr::col(Alias::new("id")).ne(id));
     }
     Ok(db.query_one(&select).await?.is_some())
+}
+
+/// The ids in `column` of the rows `select` reads, in ascending order (a snapshot's links).
+pub async fn sorted_ids(
+    db: &impl ConnectionTrait,
+    select: &SelectStatement,
+    column: &str,
+) -> AppResult<Vec<i32>> {
+    let mut ids: Vec<i32> = db
+        .query_all(select)
+        .await?
+        .iter()
+        .map(|r| r.try_get("", column))
+        .collect::<Result<_, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Loads row `id` of `M`'s table (deleted rows too).

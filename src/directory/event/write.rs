@@ -11,7 +11,8 @@ use sea_orm::{
 use crate::auth::{Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{
-    check_version, is_unique_violation, load_live, replace_links, slug_taken, update_versioned,
+    check_version, is_unique_violation, load_live, replace_links, slug_taken, sorted_ids,
+    update_versioned,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
@@ -346,7 +347,7 @@ async fn snapshot(db: &impl ConnectionTrait, row: &event::Model) -> AppResult<se
             .and_where(Expr::col(Alias::new("event_id")).eq(row.id))
             .and_where(Expr::col(Alias::new("role")).eq(sea_orm::ActiveEnum::to_value(&role)))
             .to_owned();
-        value[field] = serde_json::json!(ids_of(db, &select, column).await?);
+        value[field] = serde_json::json!(sorted_ids(db, &select, column).await?);
     }
     for (field, table, column, _, _) in TERMS {
         let select = Query::select()
@@ -354,24 +355,9 @@ async fn snapshot(db: &impl ConnectionTrait, row: &event::Model) -> AppResult<se
             .from(Alias::new(table))
             .and_where(Expr::col(Alias::new("event_id")).eq(row.id))
             .to_owned();
-        value[field] = serde_json::json!(ids_of(db, &select, column).await?);
+        value[field] = serde_json::json!(sorted_ids(db, &select, column).await?);
     }
     Ok(value)
-}
-
-async fn ids_of(
-    db: &impl ConnectionTrait,
-    select: &sea_orm::sea_query::SelectStatement,
-    column: &str,
-) -> AppResult<Vec<i32>> {
-    let mut ids: Vec<i32> = db
-        .query_all(select)
-        .await?
-        .iter()
-        .map(|r| r.try_get("", column))
-        .collect::<Result<_, _>>()?;
-    ids.sort_unstable();
-    Ok(ids)
 }
 
 /// The organization an event's journal entries are filed under: the writing organization, or

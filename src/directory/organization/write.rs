@@ -11,7 +11,7 @@ use crate::auth::{Viewer, policy};
 use crate::db::journal::{self, Change, Operation};
 use crate::db::write::{
     check_version, existing_ids, is_unique_violation, load_live, replace_links, slug_taken,
-    update_versioned,
+    sorted_ids, update_versioned,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
@@ -313,14 +313,7 @@ async fn snapshot(
             .from(Alias::new(table))
             .and_where(Expr::col(Alias::new("organization_id")).eq(row.id))
             .to_owned();
-        let mut ids: Vec<i32> = db
-            .query_all(&select)
-            .await?
-            .iter()
-            .map(|r| r.try_get("", column))
-            .collect::<Result<_, _>>()?;
-        ids.sort_unstable();
-        value[field] = serde_json::json!(ids);
+        value[field] = serde_json::json!(sorted_ids(db, &select, column).await?);
     }
     let domains = crate::directory::organization::care_domains(db, &[row.id]).await?;
     value["careDomains"] = serde_json::to_value(domains.get(&row.id).cloned().unwrap_or_default())
