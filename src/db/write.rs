@@ -1,91 +1,16 @@
-//! Shared machinery of writes: versioned updates (no lost updates), link-table replacement and
-//! the mapping of unique violations to user errors.
+//! The one way to write: [`Write`] (a journaled transaction with versioned inserts, updates
+//! and soft deletes) for every type, plus what writes share: link-table replacement, existence
+//! and slug checks, and the mapping of unique violations.
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, SqlErr, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, SqlErr,
 };
 
 use crate::db::journal::{self, Actor, Change, Operation};
-use crate::db::page::Row;
 use crate::error::{AppError, AppResult};
-
-/// Writes the `Set` fields of `changes` to row `id` if its version is still `expected`, bumping
-/// the version and `updated_at`; `CONFLICT` (nothing written) when another write came first.
-pub async fn update_versioned<E, C>(
-    db: &C,
-    id: i32,
-    expected: i64,
-    mut changes: E::ActiveModel,
-) -> AppResult<E::Model>
-where
-    E: EntityTrait,
-    E::Model: IntoActiveModel<E::ActiveModel>,
-    C: ConnectionTrait,
-{
-    let column = |name: &str| {
-        name.parse::<E::Column>()
-            .map_err(|_| AppError::internal(format!("table has no column {name}")))
-    };
-    changes.set(column("version")?, Value::from(expected + 1));
-    changes.set(column("updated_at")?, Value::from(Utc::now()));
-    let result = E::update_many()
-        .set(changes)
-        .filter(Expr::col(Alias::new("id")).eq(id))
-        .filter(Expr::col(Alias::new("version")).eq(expected))
-        .exec(db)
-        .await
-        .map_err(|err| {
-            if is_unique_violation(&err) {
-                AppError::bad_input("a value that must be unique (the slug) is taken")
-            } else {
-                AppError::from(err)
-            }
-        })?;
-    let current = E::find_by_id_any(id, db).await?;
-    match current {
-        Some(model) if result.rows_affected == 1 => Ok(model),
-        Some(_) => Err(AppError::Conflict {
-            expected,
-            current: current_version::<E, C>(db, id).await?,
-        }),
-        None => Err(AppError::not_found("object")),
-    }
-}
-
-/// The stored version of row `id` of `E`'s table.
-pub async fn current_version<E: EntityTrait, C: ConnectionTrait>(
-    db: &C,
-    id: i32,
-) -> AppResult<i64> {
-    let select = Query::select()
-        .column(Alias::new("version"))
-        .from(E::default().table_ref())
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    let row = db
-        .query_one(&select)
-        .await?
-        .ok_or_else(|| AppError::not_found("object"))?;
-    Ok(row.try_get("", "version")?)
-}
-
-/// Finding by a single integer id, for any entity whose primary key is `id`.
-trait FindById: EntityTrait {
-    async fn find_by_id_any<C: ConnectionTrait>(
-        id: i32,
-        db: &C,
-    ) -> Result<Option<Self::Model>, DbErr> {
-        Self::find()
-            .filter(Expr::col(Alias::new("id")).eq(id))
-            .one(db)
-            .await
-    }
-}
-
-impl<E: EntityTrait> FindById for E {}
 
 /// Replaces the links of `parent` in `table(parent_column, child_column)` with `children`.
 pub async fn replace_links(
@@ -147,23 +72,22 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
-/// True when a row of `table` other than `except` has this slug (deleted rows count: a slug is
-/// never reused, so old links and caches do not point at a new object).
-pub async fn slug_taken(
+/// True when a row other than `except` has this slug in `column`'s table (deleted rows count: a
+/// slug is never reused, so old links and caches do not point at a new object).
+pub async fn slug_taken<E: VersionedEntity>(
     db: &impl ConnectionTrait,
-    table: &str,
+    column: E::Column,
     slug: &str,
     except: Option<i32>,
 ) -> AppResult<bool> {
-    let mut select = Query::select();
-    select
-        .expr(Expr::val(1))
-        .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new("slug")).eq(slug));
+    let mut select = E::find()
+        .select_only()
+        .column(E::ID)
+        .filter(column.eq(slug));
     if let Some(id) = except {
-        select.and_where(Expr::col(Alias::new("id")).ne(id));
+        select = select.filter(E::ID.ne(id));
     }
-    Ok(db.query_one(&select).await?.is_some())
+    Ok(select.into_tuple::<i32>().one(db).await?.is_some())
 }
 
 /// The ids in `column` of the rows `select` reads, in ascending order (a snapshot's links).
@@ -182,27 +106,70 @@ pub async fn sorted_ids(
     Ok(ids)
 }
 
-/// Loads row `id` of `M`'s table (deleted rows too).
-pub async fn load_row<M: Row>(db: &impl ConnectionTrait, id: i32) -> AppResult<Option<M>> {
-    let select = Query::select()
-        .column(sea_orm::sea_query::Asterisk)
-        .from(Alias::new(M::TABLE))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    Ok(db
-        .query_one(&select)
-        .await?
-        .map(|row| M::from_query_result(&row, ""))
-        .transpose()?)
+/// An entity whose rows carry the bookkeeping of a versioned, journaled write: an integer `id`,
+/// `created_at`, `updated_at`, a `version` for optimistic concurrency and a soft `deleted_at`.
+/// [`versioned_entity!`](crate::entity) implements it for every such table.
+pub trait VersionedEntity: EntityTrait {
+    /// The entity type the journal records, e.g. `organization`.
+    const TYPE: &'static str;
+    /// The primary key.
+    const ID: Self::Column;
+    /// The optimistic-concurrency version.
+    const VERSION: Self::Column;
+    /// When the row was created.
+    const CREATED_AT: Self::Column;
+    /// When the row last changed.
+    const UPDATED_AT: Self::Column;
+    /// When the row was softly deleted.
+    const DELETED_AT: Self::Column;
+}
+
+/// A row as the journal records it.
+pub trait Journaled: serde::Serialize + Versioned + Sync {
+    /// The row's id.
+    fn id(&self) -> i32;
+
+    /// The organization the row belongs to, for filtering the audit log.
+    fn organization_id(&self) -> Option<i32> {
+        None
+    }
+
+    /// The row as the audit log records it: its columns, by default; types with links add
+    /// them, and personal data that only moderators may read is left out.
+    fn snapshot(
+        &self,
+        _db: &DatabaseTransaction,
+    ) -> impl Future<Output = AppResult<serde_json::Value>> + Send {
+        async move { serde_json::to_value(self).map_err(AppError::internal) }
+    }
+}
+
+/// A row with optimistic-concurrency bookkeeping.
+pub trait Versioned {
+    /// The stored version.
+    fn version(&self) -> i64;
+    /// Not (softly) deleted.
+    fn is_live(&self) -> bool;
+}
+
+/// Loads row `id` of `E` (deleted rows too).
+pub async fn load_row<E: VersionedEntity>(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> AppResult<Option<E::Model>> {
+    Ok(E::find().filter(E::ID.eq(id)).one(db).await?)
 }
 
 /// Loads a row the API may change: it exists and is not deleted (else `NOT_FOUND` for `what`).
-pub async fn load_live<M: Row + Versioned>(
+pub async fn load_live<E: VersionedEntity>(
     db: &impl ConnectionTrait,
     id: i32,
     what: &str,
-) -> AppResult<M> {
-    load_row::<M>(db, id)
+) -> AppResult<E::Model>
+where
+    E::Model: Versioned,
+{
+    load_row::<E>(db, id)
         .await?
         .filter(Versioned::is_live)
         .ok_or_else(|| AppError::not_found(what))
@@ -220,147 +187,233 @@ pub fn check_version(row: &impl Versioned, expected: i64) -> AppResult<()> {
 }
 
 /// Loads a row the API may change: it exists, is not deleted, and has version `expected`.
-pub async fn load_current<M: Row + Versioned>(
+pub async fn load_current<E: VersionedEntity>(
     db: &impl ConnectionTrait,
     id: i32,
     what: &str,
     expected: i64,
-) -> AppResult<M> {
-    let row = load_live::<M>(db, id, what).await?;
+) -> AppResult<E::Model>
+where
+    E::Model: Versioned,
+{
+    let row = load_live::<E>(db, id, what).await?;
     check_version(&row, expected)?;
     Ok(row)
 }
 
-/// A row with optimistic-concurrency bookkeeping.
-pub trait Versioned {
-    /// The stored version.
-    fn version(&self) -> i64;
-    /// Not (softly) deleted.
-    fn is_live(&self) -> bool;
+/// A unique value (a slug) that a concurrent write took first.
+#[derive(Debug)]
+pub struct Taken;
+
+/// The one way every type is written: a transaction that holds the write lock
+/// ([`crate::db::begin_write`]), versioned inserts, updates and soft deletes (no lost updates:
+/// `CONFLICT` when another write came first), and the journal entry of each changed row (audit
+/// log and change feed), committed together or not at all.
+///
+/// ```text
+/// let write = Write::begin(db, viewer.actor()).await?;
+/// let before_snapshot = write.snapshot(&before).await?;
+/// let after = write.update::<organization::Entity>(id, version, changes).await?;
+/// // … links …
+/// write.journal::<organization::Entity>(Operation::Update, &after, Some(before_snapshot)).await?;
+/// write.commit().await?;
+/// ```
+pub struct Write {
+    txn: DatabaseTransaction,
+    actor: Actor,
 }
 
-/// A journaled write of one row of a simple table (partners, regions, themes, tags, target
-/// groups): the column values to insert or set.
-pub struct RowWrite<'a> {
-    /// Who writes.
-    pub actor: &'a Actor,
-    /// The entity type, for the journal.
-    pub entity_type: &'static str,
-    /// Columns and values.
-    pub values: Vec<(&'static str, Value)>,
-}
+impl Write {
+    /// Begins a write by `actor`.
+    pub async fn begin(db: &DatabaseConnection, actor: Actor) -> AppResult<Self> {
+        Ok(Self {
+            txn: crate::db::begin_write(db).await?,
+            actor,
+        })
+    }
 
-/// Inserts a row (with fresh bookkeeping columns) and journals it, in one transaction.
-pub async fn insert_journaled<M: Row + serde::Serialize>(
-    db: &DatabaseConnection,
-    write: RowWrite<'_>,
-) -> AppResult<M> {
-    let now = Utc::now();
-    let mut columns = vec![
-        Alias::new("created_at"),
-        Alias::new("updated_at"),
-        Alias::new("version"),
-    ];
-    let mut values: Vec<Expr> = vec![Expr::val(now), Expr::val(now), Expr::val(1i64)];
-    for (column, value) in write.values {
-        columns.push(Alias::new(column));
-        values.push(Expr::val(value));
+    /// The transaction, for the writes of a type's own (link tables, triggers' inputs).
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
     }
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new(M::TABLE))
-        .columns(columns)
-        .values(values)
-        .map_err(AppError::internal)?
-        .returning_col(Alias::new("id"));
-    let txn = crate::db::begin_write(db).await?;
-    let row = txn
-        .query_one(&insert)
-        .await
-        .map_err(unique_as_bad_input)?
-        .ok_or_else(|| AppError::internal("insert returned no id"))?;
-    let id: i32 = row.try_get("", "id")?;
-    let row = load_row::<M>(&txn, id)
-        .await?
-        .ok_or_else(|| AppError::internal("inserted row vanished"))?;
-    journal::record(
-        &txn,
-        write.actor,
-        Change {
-            entity_type: write.entity_type,
-            entity_id: id,
-            organization_id: None,
-            operation: Operation::Create,
-            before: None,
-            after: Some(serde_json::to_value(&row).map_err(AppError::internal)?),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
-}
 
-fn unique_as_bad_input(err: DbErr) -> AppError {
-    if is_unique_violation(&err) {
-        AppError::bad_input("a value that must be unique (the slug) is taken")
-    } else {
-        AppError::from(err)
+    /// Inserts `row` with fresh bookkeeping (version 1, created and updated now, not deleted);
+    /// `Err(Taken)` when a unique value is taken.
+    pub async fn insert<E: VersionedEntity>(
+        &self,
+        mut row: E::ActiveModel,
+    ) -> AppResult<Result<E::Model, Taken>>
+    where
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    {
+        let now = Utc::now();
+        row.set(E::CREATED_AT, now.into());
+        row.set(E::UPDATED_AT, now.into());
+        row.set(E::VERSION, 1i64.into());
+        row.set(E::DELETED_AT, Option::<chrono::DateTime<Utc>>::None.into());
+        match row.insert(&self.txn).await {
+            Ok(model) => Ok(Ok(model)),
+            Err(err) if is_unique_violation(&err) => Ok(Err(Taken)),
+            Err(err) => Err(err.into()),
+        }
     }
-}
 
-/// Sets columns of row `before` if its version is unchanged, bumping the version, and journals
-/// the change, in one transaction. `delete` makes it a soft delete.
-pub async fn update_journaled<M: Row + Versioned + serde::Serialize>(
-    db: &DatabaseConnection,
-    before: &M,
-    write: RowWrite<'_>,
-    delete: bool,
-) -> AppResult<M> {
-    let now = Utc::now();
-    let mut update = Query::update();
-    update
-        .table(Alias::new(M::TABLE))
-        .value(Alias::new("version"), before.version() + 1)
-        .value(Alias::new("updated_at"), now)
-        .and_where(Expr::col(Alias::new("id")).eq(before.id()))
-        .and_where(Expr::col(Alias::new("version")).eq(before.version()));
-    if delete {
-        update.value(Alias::new("deleted_at"), now);
+    /// Writes the `Set` fields of `changes` to row `id` if its version is still `expected`,
+    /// bumping the version and `updated_at`; `CONFLICT` (nothing written) when another write
+    /// came first, `BAD_USER_INPUT` when a unique value is taken.
+    pub async fn update<E: VersionedEntity>(
+        &self,
+        id: i32,
+        expected: i64,
+        mut changes: E::ActiveModel,
+    ) -> AppResult<E::Model>
+    where
+        E::Model: Versioned,
+    {
+        changes.set(E::VERSION, (expected + 1).into());
+        changes.set(E::UPDATED_AT, Utc::now().into());
+        let result = E::update_many()
+            .set(changes)
+            .filter(E::ID.eq(id))
+            .filter(E::VERSION.eq(expected))
+            .exec(&self.txn)
+            .await
+            .map_err(|err| {
+                if is_unique_violation(&err) {
+                    AppError::bad_input("a value that must be unique (the slug) is taken")
+                } else {
+                    AppError::from(err)
+                }
+            })?;
+        let current = load_row::<E>(&self.txn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("object"))?;
+        if result.rows_affected != 1 {
+            return Err(AppError::Conflict {
+                expected,
+                current: current.version(),
+            });
+        }
+        Ok(current)
     }
-    for (column, value) in write.values {
-        update.value(Alias::new(column), value);
+
+    /// Softly deletes row `id` if its version is still `expected`.
+    pub async fn delete<E: VersionedEntity>(&self, id: i32, expected: i64) -> AppResult<E::Model>
+    where
+        E::Model: Versioned,
+    {
+        let mut changes = E::ActiveModel::default();
+        changes.set(E::DELETED_AT, Some(Utc::now()).into());
+        self.update::<E>(id, expected, changes).await
     }
-    let txn = crate::db::begin_write(db).await?;
-    let result = txn.execute(&update).await.map_err(unique_as_bad_input)?;
-    let after = load_row::<M>(&txn, before.id())
-        .await?
-        .ok_or_else(|| AppError::not_found("object"))?;
-    if result.rows_affected() != 1 {
-        return Err(AppError::Conflict {
-            expected: before.version(),
-            current: after.version(),
-        });
+
+    /// `row` as the audit log records it (take the "before" snapshot before changing links).
+    pub async fn snapshot<M: Journaled>(&self, row: &M) -> AppResult<serde_json::Value> {
+        row.snapshot(&self.txn).await
     }
-    journal::record(
-        &txn,
-        write.actor,
-        Change {
-            entity_type: write.entity_type,
-            entity_id: before.id(),
-            organization_id: None,
-            operation: if delete {
-                Operation::Delete
-            } else {
-                Operation::Update
+
+    /// Journals what happened to `row` (the row after the change; the row before a delete),
+    /// with `before` as snapshotted before the change.
+    pub async fn journal<E: VersionedEntity>(
+        &self,
+        operation: Operation,
+        row: &E::Model,
+        before: Option<serde_json::Value>,
+    ) -> AppResult<()>
+    where
+        E::Model: Journaled,
+    {
+        self.journal_under::<E>(operation, row, before, row.organization_id())
+            .await
+    }
+
+    /// [`Write::journal`], filed in the audit log under `organization_id` (for rows whose
+    /// organization depends on who writes, such as an event with several hosts).
+    pub async fn journal_under<E: VersionedEntity>(
+        &self,
+        operation: Operation,
+        row: &E::Model,
+        before: Option<serde_json::Value>,
+        organization_id: Option<i32>,
+    ) -> AppResult<()>
+    where
+        E::Model: Journaled,
+    {
+        let after = match operation {
+            Operation::Delete => None,
+            Operation::Create | Operation::Update => Some(self.snapshot(row).await?),
+        };
+        journal::record(
+            &self.txn,
+            &self.actor,
+            Change {
+                entity_type: E::TYPE,
+                entity_id: row.id(),
+                organization_id,
+                operation,
+                before,
+                after,
             },
-            before: Some(serde_json::to_value(before).map_err(AppError::internal)?),
-            after: (!delete)
-                .then(|| serde_json::to_value(&after))
-                .transpose()
-                .map_err(AppError::internal)?,
-        },
-    )
-    .await?;
-    txn.commit().await?;
+        )
+        .await
+    }
+
+    /// Commits the writes and their journal entries.
+    pub async fn commit(self) -> AppResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Creates one row and journals it, in one write (types without links).
+pub async fn create_one<E: VersionedEntity>(
+    db: &DatabaseConnection,
+    actor: Actor,
+    row: E::ActiveModel,
+) -> AppResult<Result<E::Model, Taken>>
+where
+    E::Model: Journaled + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    let write = Write::begin(db, actor).await?;
+    let row = match write.insert::<E>(row).await? {
+        Ok(row) => row,
+        Err(taken) => return Ok(Err(taken)),
+    };
+    write.journal::<E>(Operation::Create, &row, None).await?;
+    write.commit().await?;
+    Ok(Ok(row))
+}
+
+/// Updates one row at `before`'s version with `changes`, or softly deletes it when `changes`
+/// is `None`, and journals it, in one write (types without links).
+pub async fn update_one<E: VersionedEntity>(
+    db: &DatabaseConnection,
+    actor: Actor,
+    before: &E::Model,
+    changes: Option<E::ActiveModel>,
+) -> AppResult<E::Model>
+where
+    E::Model: Journaled,
+{
+    let write = Write::begin(db, actor).await?;
+    let snapshot = write.snapshot(before).await?;
+    let (operation, after) = match changes {
+        Some(changes) => (
+            Operation::Update,
+            write
+                .update::<E>(before.id(), before.version(), changes)
+                .await?,
+        ),
+        None => (
+            Operation::Delete,
+            write.delete::<E>(before.id(), before.version()).await?,
+        ),
+    };
+    write
+        .journal::<E>(operation, &after, Some(snapshot))
+        .await?;
+    write.commit().await?;
     Ok(after)
 }

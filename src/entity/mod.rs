@@ -45,8 +45,11 @@ macro_rules! vocabulary_entity {
 }
 pub(crate) use vocabulary_entity;
 
+/// The bookkeeping of a versioned, journaled table (see [`crate::db::write::Write`]), with its
+/// typed columns; `plain` also journals its rows as their columns (types with links or private
+/// data say how they are journaled beside their writes).
 macro_rules! versioned {
-    ($($module:ident),*) => {
+    ($($module:ident $type:literal $($plain:ident)?),* $(,)?) => {
         $(
             impl crate::db::write::Versioned for $module::Model {
                 fn version(&self) -> i64 {
@@ -57,18 +60,36 @@ macro_rules! versioned {
                     self.deleted_at.is_none()
                 }
             }
+
+            impl crate::db::write::VersionedEntity for $module::Entity {
+                const TYPE: &'static str = $type;
+                const ID: $module::Column = $module::Column::Id;
+                const VERSION: $module::Column = $module::Column::Version;
+                const CREATED_AT: $module::Column = $module::Column::CreatedAt;
+                const UPDATED_AT: $module::Column = $module::Column::UpdatedAt;
+                const DELETED_AT: $module::Column = $module::Column::DeletedAt;
+            }
+
+            $(versioned!(@$plain $module);)?
         )*
+    };
+    (@plain $module:ident) => {
+        impl crate::db::write::Journaled for $module::Model {
+            fn id(&self) -> i32 {
+                self.id
+            }
+        }
     };
 }
 
 versioned!(
-    event,
-    event_kind,
-    organization,
-    partner,
-    post,
-    region,
-    tag,
-    target_group,
-    theme
+    event "event",
+    event_kind "event_kind" plain,
+    organization "organization",
+    partner "partner" plain,
+    post "post",
+    region "region" plain,
+    tag "tag" plain,
+    target_group "target_group" plain,
+    theme "theme" plain,
 );

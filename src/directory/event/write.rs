@@ -4,19 +4,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
 use crate::auth::{Viewer, policy};
-use crate::db::journal::{self, Change, Operation};
+use crate::db::journal::Operation;
 use crate::db::write::{
-    check_version, is_unique_violation, load_live, replace_links, slug_taken, sorted_ids,
-    update_versioned,
+    Journaled, Write, check_version, load_live, replace_links, slug_taken, sorted_ids,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
 use crate::directory::organization::write::{patch, resolve_ids};
+use crate::directory::vocabulary::write::slug_taken_problem;
 use crate::entity::event;
 use crate::error::{AppError, AppResult};
 use crate::text::slugify;
@@ -146,7 +144,10 @@ impl Changes {
     ) -> AppResult<Links> {
         if let Some(slug) = &self.slug {
             checks.slug("slug", slug);
-            if checks.ok() && slug_taken(db, "event", slug, before.map(|b| b.id)).await? {
+            if checks.ok()
+                && slug_taken::<event::Entity>(db, event::Column::Slug, slug, before.map(|b| b.id))
+                    .await?
+            {
                 checks.push(
                     "slug",
                     ProblemCode::Taken,
@@ -360,6 +361,19 @@ async fn snapshot(db: &impl ConnectionTrait, row: &event::Model) -> AppResult<se
     Ok(value)
 }
 
+impl Journaled for event::Model {
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn snapshot(
+        &self,
+        db: &sea_orm::DatabaseTransaction,
+    ) -> impl Future<Output = AppResult<serde_json::Value>> + Send {
+        snapshot(db, self)
+    }
+}
+
 /// The organization an event's journal entries are filed under: the writing organization, or
 /// else the first host.
 fn filed_under(viewer: &Viewer, hosts: &[i32]) -> Option<i32> {
@@ -384,7 +398,9 @@ pub async fn create(
             .starts_at
             .map(|t| super::local(t).format("%Y-%m-%d").to_string());
         let slug = slugify(&format!("{title} {}", date.unwrap_or_default()));
-        if !slug.is_empty() && slug_taken(db, "event", &slug, None).await? {
+        if !slug.is_empty()
+            && slug_taken::<event::Entity>(db, event::Column::Slug, &slug, None).await?
+        {
             checks.push(
                 "slug",
                 ProblemCode::Taken,
@@ -410,13 +426,7 @@ pub async fn create(
     }
     let hosts = links.people[0].clone().unwrap_or_default();
     policy::require_event_host(viewer, &hosts)?;
-    let now = Utc::now();
     let mut row = event::ActiveModel {
-        id: NotSet,
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        deleted_at: Set(None),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
         attendance: Set(None),
@@ -430,32 +440,15 @@ pub async fn create(
         ..Default::default()
     };
     changes.apply(&mut row, &links);
-    let txn = crate::db::begin_write(db).await?;
-    let row = match row.insert(&txn).await {
-        Ok(row) => row,
-        Err(err) if is_unique_violation(&err) => {
-            let mut checks = Checks::default();
-            checks.push("slug", ProblemCode::Taken, "the slug is taken");
-            return Ok(Err(checks.into_errors()));
-        }
-        Err(err) => return Err(err.into()),
+    let write = Write::begin(db, viewer.actor()).await?;
+    let Ok(row) = write.insert::<event::Entity>(row).await? else {
+        return Ok(slug_taken_problem());
     };
-    write_links(&txn, row.id, &links).await?;
-    let after = snapshot(&txn, &row).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "event",
-            entity_id: row.id,
-            organization_id: filed_under(viewer, &hosts),
-            operation: Operation::Create,
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    write_links(write.txn(), row.id, &links).await?;
+    write
+        .journal_under::<event::Entity>(Operation::Create, &row, None, filed_under(viewer, &hosts))
+        .await?;
+    write.commit().await?;
     Ok(Ok(row))
 }
 
@@ -469,7 +462,7 @@ pub async fn update(
 ) -> AppResult<Outcome<event::Model>> {
     policy::require_event_writer(viewer)?;
     let id = GlobalId::parse_as(id, NodeType::Event)?;
-    let before: event::Model = load_live(db, id, "event").await?;
+    let before = load_live::<event::Entity>(db, id, "event").await?;
     let hosts_before = hosts(db, id).await?;
     policy::require_event_host(viewer, &hosts_before)?;
     check_version(&before, version)?;
@@ -485,25 +478,19 @@ pub async fn update(
         ..Default::default()
     };
     changes.apply(&mut row, &links);
-    let txn = crate::db::begin_write(db).await?;
-    let before_snapshot = snapshot(&txn, &before).await?;
-    let after = update_versioned::<event::Entity, _>(&txn, id, version, row).await?;
-    write_links(&txn, id, &links).await?;
-    let after_snapshot = snapshot(&txn, &after).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "event",
-            entity_id: id,
-            organization_id: filed_under(viewer, &hosts_after),
-            operation: Operation::Update,
-            before: Some(before_snapshot),
-            after: Some(after_snapshot),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let before_snapshot = write.snapshot(&before).await?;
+    let after = write.update::<event::Entity>(id, version, row).await?;
+    write_links(write.txn(), id, &links).await?;
+    write
+        .journal_under::<event::Entity>(
+            Operation::Update,
+            &after,
+            Some(before_snapshot),
+            filed_under(viewer, &hosts_after),
+        )
+        .await?;
+    write.commit().await?;
     Ok(Ok(after))
 }
 
@@ -516,31 +503,22 @@ pub async fn delete(
 ) -> AppResult<i32> {
     policy::require_event_writer(viewer)?;
     let id = GlobalId::parse_as(id, NodeType::Event)?;
-    let before: event::Model = load_live(db, id, "event").await?;
+    let before = load_live::<event::Entity>(db, id, "event").await?;
     let hosts = hosts(db, id).await?;
     policy::require_event_host(viewer, &hosts)?;
     check_version(&before, version)?;
-    let txn = crate::db::begin_write(db).await?;
-    let before_snapshot = snapshot(&txn, &before).await?;
-    let changes = event::ActiveModel {
-        deleted_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
-    update_versioned::<event::Entity, _>(&txn, id, version, changes).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "event",
-            entity_id: id,
-            organization_id: filed_under(viewer, &hosts),
-            operation: Operation::Delete,
-            before: Some(before_snapshot),
-            after: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let before_snapshot = write.snapshot(&before).await?;
+    let after = write.delete::<event::Entity>(id, version).await?;
+    write
+        .journal_under::<event::Entity>(
+            Operation::Delete,
+            &after,
+            Some(before_snapshot),
+            filed_under(viewer, &hosts),
+        )
+        .await?;
+    write.commit().await?;
     Ok(id)
 }
 
@@ -578,10 +556,10 @@ pub async fn delete_kind(
         );
         return Ok(Err(checks.into_errors()));
     }
-    crate::directory::vocabulary::write::delete::<crate::entity::event_kind::Model>(
+    crate::directory::vocabulary::write::delete::<crate::entity::event_kind::Entity>(
         db,
         viewer,
-        ("event_kind", NodeType::EventKind),
+        NodeType::EventKind,
         id,
         version,
     )

@@ -1,20 +1,18 @@
 //! Writing organizations: create, update (own profile or admin), soft delete. Each write is one
 //! transaction with its journal entry; updates are refused with `CONFLICT` on a stale version.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
 use crate::auth::{Viewer, policy};
-use crate::db::journal::{self, Change, Operation};
+use crate::db::journal::Operation;
 use crate::db::write::{
-    check_version, existing_ids, is_unique_violation, load_live, replace_links, slug_taken,
-    sorted_ids, update_versioned,
+    Journaled, Write, check_version, existing_ids, load_live, replace_links, slug_taken, sorted_ids,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
+use crate::directory::vocabulary::write::slug_taken_problem;
 use crate::entity::organization;
 use crate::error::{AppError, AppResult};
 use crate::text::{fold, name_words};
@@ -113,7 +111,10 @@ impl Changes {
     ) -> AppResult<[Option<Vec<i32>>; 4]> {
         if let Some(slug) = &self.slug {
             checks.slug("slug", slug);
-            if checks.ok() && slug_taken(db, "organization", slug, except).await? {
+            if checks.ok()
+                && slug_taken::<organization::Entity>(db, organization::Column::Slug, slug, except)
+                    .await?
+            {
                 checks.push(
                     "slug",
                     ProblemCode::Taken,
@@ -321,6 +322,23 @@ async fn snapshot(
     Ok(value)
 }
 
+impl Journaled for organization::Model {
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn organization_id(&self) -> Option<i32> {
+        Some(self.id)
+    }
+
+    fn snapshot(
+        &self,
+        db: &sea_orm::DatabaseTransaction,
+    ) -> impl Future<Output = AppResult<serde_json::Value>> + Send {
+        snapshot(db, self)
+    }
+}
+
 /// The most other names an organization may have (former names, merged organizations).
 const MAX_OTHER_NAMES: usize = 20;
 
@@ -339,14 +357,8 @@ pub async fn create(
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let now = Utc::now();
     let care_domains = changes.care_domains.take();
     let mut row = organization::ActiveModel {
-        id: NotSet,
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        deleted_at: Set(None),
         also_known_as: Set(organization::Names::default()),
         description: Set(String::new()),
         status: Set(OrganizationStatus::Participant),
@@ -365,32 +377,15 @@ pub async fn create(
         ..Default::default()
     };
     changes.apply(&mut row, None);
-    let txn = crate::db::begin_write(db).await?;
-    let row = match row.insert(&txn).await {
-        Ok(row) => row,
-        Err(err) if is_unique_violation(&err) => {
-            let mut checks = Checks::default();
-            checks.push("slug", ProblemCode::Taken, "the slug is taken");
-            return Ok(Err(checks.into_errors()));
-        }
-        Err(err) => return Err(err.into()),
+    let write = Write::begin(db, viewer.actor()).await?;
+    let Ok(row) = write.insert::<organization::Entity>(row).await? else {
+        return Ok(slug_taken_problem());
     };
-    write_links(&txn, row.id, links, care_domains).await?;
-    let after = snapshot(&txn, &row).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "organization",
-            entity_id: row.id,
-            organization_id: Some(row.id),
-            operation: Operation::Create,
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    write_links(write.txn(), row.id, links, care_domains).await?;
+    write
+        .journal::<organization::Entity>(Operation::Create, &row, None)
+        .await?;
+    write.commit().await?;
     Ok(Ok(row))
 }
 
@@ -404,7 +399,7 @@ pub async fn update(
     mut changes: Changes,
 ) -> AppResult<Outcome<organization::Model>> {
     let id = GlobalId::parse_as(id, NodeType::Organization)?;
-    let before: organization::Model = load_live(db, id, "organization").await?;
+    let before = load_live::<organization::Entity>(db, id, "organization").await?;
     policy::require_edit_organization(viewer, id)?;
     if !viewer.is_admin()
         && (changes.slug.is_some() || changes.status.is_some() || changes.joined_on.is_given())
@@ -426,25 +421,16 @@ pub async fn update(
         ..Default::default()
     };
     changes.apply(&mut row, Some(&before));
-    let txn = crate::db::begin_write(db).await?;
-    let before_snapshot = snapshot(&txn, &before).await?;
-    let after = update_versioned::<organization::Entity, _>(&txn, id, version, row).await?;
-    write_links(&txn, id, links, care_domains).await?;
-    let after_snapshot = snapshot(&txn, &after).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "organization",
-            entity_id: id,
-            organization_id: Some(id),
-            operation: Operation::Update,
-            before: Some(before_snapshot),
-            after: Some(after_snapshot),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let before_snapshot = write.snapshot(&before).await?;
+    let after = write
+        .update::<organization::Entity>(id, version, row)
+        .await?;
+    write_links(write.txn(), id, links, care_domains).await?;
+    write
+        .journal::<organization::Entity>(Operation::Update, &after, Some(before_snapshot))
+        .await?;
+    write.commit().await?;
     Ok(Ok(after))
 }
 
@@ -457,28 +443,14 @@ pub async fn delete(
 ) -> AppResult<i32> {
     policy::require_admin(viewer, "delete organizations")?;
     let id = GlobalId::parse_as(id, NodeType::Organization)?;
-    let before: organization::Model = load_live(db, id, "organization").await?;
+    let before = load_live::<organization::Entity>(db, id, "organization").await?;
     check_version(&before, version)?;
-    let txn = crate::db::begin_write(db).await?;
-    let before_snapshot = snapshot(&txn, &before).await?;
-    let changes = organization::ActiveModel {
-        deleted_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
-    update_versioned::<organization::Entity, _>(&txn, id, version, changes).await?;
-    journal::record(
-        &txn,
-        &viewer.actor(),
-        Change {
-            entity_type: "organization",
-            entity_id: id,
-            organization_id: Some(id),
-            operation: Operation::Delete,
-            before: Some(before_snapshot),
-            after: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let before_snapshot = write.snapshot(&before).await?;
+    let after = write.delete::<organization::Entity>(id, version).await?;
+    write
+        .journal::<organization::Entity>(Operation::Delete, &after, Some(before_snapshot))
+        .await?;
+    write.commit().await?;
     Ok(id)
 }

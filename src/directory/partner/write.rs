@@ -1,11 +1,12 @@
 //! Curating the partner bodies (administrators).
 
-use sea_orm::{DatabaseConnection, Value};
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
 
 use crate::auth::{Viewer, policy};
-use crate::db::write::{RowWrite, insert_journaled, load_current, slug_taken, update_journaled};
+use crate::db::write::{create_one, load_current, slug_taken, update_one};
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
+use crate::directory::vocabulary::write::slug_taken_problem;
 use crate::entity::partner;
 use crate::error::AppResult;
 use crate::text::fold;
@@ -42,52 +43,54 @@ pub struct Changes {
     pub contact_phone: Patch<String>,
 }
 
-/// An optional text's column value: trimmed, and empty text stored as nothing.
-fn optional(value: Patch<String>) -> Option<Value> {
+/// An optional text's new value: trimmed, and empty text stored as nothing.
+fn optional(value: Patch<String>) -> Option<Option<String>> {
     match value {
         Patch::Keep => None,
-        Patch::Clear => Some(Option::<String>::None.into()),
-        Patch::Set(v) => Some(Some(v.trim().to_owned()).filter(|v| !v.is_empty()).into()),
+        Patch::Clear => Some(None),
+        Patch::Set(v) => Some(Some(v.trim().to_owned()).filter(|v| !v.is_empty())),
     }
 }
 
-/// Checks the changes and turns them into column values.
-async fn columns(
+/// Checks the changes and sets them on a partner row.
+async fn changed_row(
     db: &DatabaseConnection,
     changes: Changes,
     except: Option<i32>,
     checks: &mut Checks,
-) -> AppResult<Vec<(&'static str, Value)>> {
-    let mut values: Vec<(&'static str, Value)> = Vec::new();
+) -> AppResult<partner::ActiveModel> {
+    let mut row = partner::ActiveModel::default();
     if let Some(slug) = changes.slug {
         checks.slug("slug", &slug);
-        if checks.ok() && slug_taken(db, "partner", &slug, except).await? {
+        if checks.ok()
+            && slug_taken::<partner::Entity>(db, partner::Column::Slug, &slug, except).await?
+        {
             checks.push(
                 "slug",
                 ProblemCode::Taken,
                 format!("the slug `{slug}` is taken"),
             );
         }
-        values.push(("slug", slug.into()));
+        row.slug = Set(slug);
     }
     if let Some(name) = changes.name {
         checks.text("name", &name, MAX_LINE);
-        values.push(("sort_name", fold(&name).into()));
-        values.push(("name", name.trim().to_owned().into()));
+        row.sort_name = Set(fold(&name));
+        row.name = Set(name.trim().to_owned());
     }
     if let Some(kind) = changes.kind {
-        values.push(("kind", sea_orm::ActiveEnum::to_value(&kind).into()));
+        row.kind = Set(kind);
     }
     if let Some(role) = changes.role {
         checks.max("role", &role, MAX_TEXT);
-        values.push(("role", role.into()));
+        row.role = Set(role);
     }
     if let Some(description) = changes.description {
         checks.max("description", &description, MAX_TEXT);
-        values.push(("description", description.into()));
+        row.description = Set(description);
     }
     if let Some(core_team) = changes.core_team {
-        values.push(("core_team", core_team.into()));
+        row.core_team = Set(core_team);
     }
     checks.url("website", changes.website.value().map(String::as_str));
     checks.email(
@@ -99,22 +102,30 @@ async fn columns(
         changes.contact_email.value().map(String::as_str),
     );
     for (field, column, value) in [
-        ("shortName", "short_name", changes.short_name),
-        ("website", "website", changes.website),
-        ("publicEmail", "public_email", changes.public_email),
-        ("publicPhone", "public_phone", changes.public_phone),
-        ("contactName", "contact_name", changes.contact_name),
-        ("contactEmail", "contact_email", changes.contact_email),
-        ("contactPhone", "contact_phone", changes.contact_phone),
+        ("shortName", &mut row.short_name, changes.short_name),
+        ("website", &mut row.website, changes.website),
+        ("publicEmail", &mut row.public_email, changes.public_email),
+        ("publicPhone", &mut row.public_phone, changes.public_phone),
+        ("contactName", &mut row.contact_name, changes.contact_name),
+        (
+            "contactEmail",
+            &mut row.contact_email,
+            changes.contact_email,
+        ),
+        (
+            "contactPhone",
+            &mut row.contact_phone,
+            changes.contact_phone,
+        ),
     ] {
         if let Some(text) = value.value() {
             checks.max(field, text, MAX_LINE);
         }
         if let Some(value) = optional(value) {
-            values.push((column, value));
+            *column = Set(value);
         }
     }
-    Ok(values)
+    Ok(row)
 }
 
 fn admin(viewer: &Viewer) -> AppResult<()> {
@@ -132,17 +143,13 @@ pub async fn create(
     let name = changes.name.clone().unwrap_or_default();
     checks.text("name", &name, MAX_LINE);
     changes.slug = Some(checks.slug_or_from_name(changes.slug.take(), &name));
-    let values = columns(db, changes, None, &mut checks).await?;
+    let row = changed_row(db, changes, None, &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type: "partner",
-        values,
-    };
-    Ok(Ok(insert_journaled(db, write).await?))
+    Ok(create_one::<partner::Entity>(db, viewer.actor(), row)
+        .await?
+        .map_or_else(|_| slug_taken_problem(), Ok))
 }
 
 /// Updates partner body `id` at `version` (administrators).
@@ -155,17 +162,17 @@ pub async fn update(
 ) -> AppResult<Outcome<partner::Model>> {
     admin(viewer)?;
     let id = GlobalId::parse_as(id, NodeType::Partner)?;
-    let before: partner::Model = load_current(db, id, "partner", version).await?;
+    let before = load_current::<partner::Entity>(db, id, "partner", version).await?;
     let mut checks = Checks::default();
-    let values = columns(db, changes, Some(id), &mut checks).await?;
+    let row = changed_row(db, changes, Some(id), &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type: "partner",
-        values,
-    };
-    Ok(Ok(update_journaled(db, &before, write, false).await?))
+    Ok(Ok(update_one::<partner::Entity>(
+        db,
+        viewer.actor(),
+        &before,
+        Some(row),
+    )
+    .await?))
 }

@@ -5,15 +5,11 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
 use crate::auth::{Role, Viewer, policy};
-use crate::db::journal::{self, Change, Operation};
-use crate::db::write::{
-    check_version, is_unique_violation, load_live, replace_links, update_versioned,
-};
+use crate::db::journal::Operation;
+use crate::db::write::{Journaled, Write, check_version, load_live, replace_links};
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
 use crate::directory::organization::write::{patch, resolve_ids};
@@ -168,29 +164,21 @@ fn snapshot(row: &post::Model) -> AppResult<serde_json::Value> {
     Ok(value)
 }
 
-async fn journal(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    operation: Operation,
-    before: Option<&post::Model>,
-    after: Option<&post::Model>,
-) -> AppResult<()> {
-    let row = after
-        .or(before)
-        .ok_or_else(|| AppError::internal("journal without a row"))?;
-    journal::record(
-        db,
-        &viewer.actor(),
-        Change {
-            entity_type: "post",
-            entity_id: row.id,
-            organization_id: row.organization_id,
-            operation,
-            before: before.map(snapshot).transpose()?,
-            after: after.map(snapshot).transpose()?,
-        },
-    )
-    .await
+impl Journaled for post::Model {
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn organization_id(&self) -> Option<i32> {
+        self.organization_id
+    }
+
+    fn snapshot(
+        &self,
+        _db: &sea_orm::DatabaseTransaction,
+    ) -> impl Future<Output = AppResult<serde_json::Value>> + Send {
+        std::future::ready(snapshot(self))
+    }
 }
 
 /// A slug for `title` that no post has yet.
@@ -209,7 +197,9 @@ async fn free_slug(db: &impl ConnectionTrait, title: &str) -> AppResult<String> 
         } else {
             format!("{base}-{n}")
         };
-        if !crate::db::write::slug_taken(db, "post", &candidate, None).await? {
+        if !crate::db::write::slug_taken::<post::Entity>(db, post::Column::Slug, &candidate, None)
+            .await?
+        {
             return Ok(candidate);
         }
     }
@@ -337,14 +327,9 @@ pub async fn submit(
     let now = Utc::now();
     let author_email = submission.author_email.filter(|e| !e.is_empty());
     let author_email_hash = author_email.as_deref().map(|e| key.hash(e));
-    let txn = crate::db::begin_write(db).await?;
-    let slug = free_slug(&txn, changes.title.as_deref().unwrap_or_default()).await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let slug = free_slug(write.txn(), changes.title.as_deref().unwrap_or_default()).await?;
     let mut row = post::ActiveModel {
-        id: NotSet,
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        deleted_at: Set(None),
         slug: Set(slug),
         kind: Set(kind),
         author_role: Set(None),
@@ -362,18 +347,16 @@ pub async fn submit(
         ..Default::default()
     };
     changes.apply(&mut row);
-    let row = match row.insert(&txn).await {
-        Ok(row) => row,
-        Err(err) if is_unique_violation(&err) => {
-            return Err(AppError::bad_input(
-                "a post with this title was submitted at the same moment; try again",
-            ));
-        }
-        Err(err) => return Err(err.into()),
+    let Ok(row) = write.insert::<post::Entity>(row).await? else {
+        return Err(AppError::bad_input(
+            "a post with this title was submitted at the same moment; try again",
+        ));
     };
-    write_links(&txn, row.id, row.organization_id, links).await?;
-    journal(&txn, viewer, Operation::Create, None, Some(&row)).await?;
-    txn.commit().await?;
+    write_links(write.txn(), row.id, row.organization_id, links).await?;
+    write
+        .journal::<post::Entity>(Operation::Create, &row, None)
+        .await?;
+    write.commit().await?;
     Ok(Ok(row))
 }
 
@@ -385,8 +368,8 @@ pub async fn update(
     version: i64,
     changes: Changes,
 ) -> AppResult<Outcome<post::Model>> {
-    let before: post::Model =
-        load_live(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
+    let before =
+        load_live::<post::Entity>(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
     if !policy::can_see_post(
         viewer,
         before.status,
@@ -404,11 +387,15 @@ pub async fn update(
     }
     let mut row = <post::ActiveModel as Default>::default();
     changes.apply(&mut row);
-    let txn = crate::db::begin_write(db).await?;
-    let after = update_versioned::<post::Entity, _>(&txn, before.id, version, row).await?;
-    write_links(&txn, before.id, before.organization_id, links).await?;
-    journal(&txn, viewer, Operation::Update, Some(&before), Some(&after)).await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let after = write
+        .update::<post::Entity>(before.id, version, row)
+        .await?;
+    write_links(write.txn(), before.id, before.organization_id, links).await?;
+    write
+        .journal::<post::Entity>(Operation::Update, &after, Some(snapshot(&before)?))
+        .await?;
+    write.commit().await?;
     Ok(Ok(after))
 }
 
@@ -430,8 +417,8 @@ pub async fn moderate(
     decision: ModerationDecision,
 ) -> AppResult<post::Model> {
     policy::require_admin(viewer, "moderate posts")?;
-    let before: post::Model =
-        load_live(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
+    let before =
+        load_live::<post::Entity>(db, GlobalId::parse_as(id, NodeType::Post)?, "post").await?;
     check_version(&before, version)?;
     let now = Utc::now();
     let row = post::ActiveModel {
@@ -447,10 +434,14 @@ pub async fn moderate(
         moderated_by: Set(viewer.session().map(|s| s.sub.clone())),
         ..Default::default()
     };
-    let txn = crate::db::begin_write(db).await?;
-    let after = update_versioned::<post::Entity, _>(&txn, before.id, version, row).await?;
-    journal(&txn, viewer, Operation::Update, Some(&before), Some(&after)).await?;
-    txn.commit().await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let after = write
+        .update::<post::Entity>(before.id, version, row)
+        .await?;
+    write
+        .journal::<post::Entity>(Operation::Update, &after, Some(snapshot(&before)?))
+        .await?;
+    write.commit().await?;
     Ok(after)
 }
 
@@ -475,7 +466,8 @@ pub async fn erase_author(
     if email.is_none() && ids.is_empty() {
         return Err(AppError::bad_input("give `authorEmail` or `postIds`"));
     }
-    let txn = crate::db::begin_write(db).await?;
+    let write = Write::begin(db, viewer.actor()).await?;
+    let txn = write.txn();
     let col = |c: &str| Expr::col((Alias::new("post"), Alias::new(c)));
     let mut select = Query::select();
     select
@@ -501,24 +493,20 @@ pub async fn erase_author(
             author_email_hash: Set(None),
             ..Default::default()
         };
-        let after =
-            update_versioned::<post::Entity, _>(&txn, before.id, before.version, changes).await?;
+        let after = write
+            .update::<post::Entity>(before.id, before.version, changes)
+            .await?;
         let scrubbed_before = post::Model {
             author_name: crate::privacy::ERASED_NAME.to_owned(),
             ..before
         };
-        journal(
-            &txn,
-            viewer,
-            Operation::Update,
-            Some(&scrubbed_before),
-            Some(&after),
-        )
-        .await?;
+        write
+            .journal::<post::Entity>(Operation::Update, &after, Some(snapshot(&scrubbed_before)?))
+            .await?;
         erased.push(after.id);
     }
-    crate::privacy::scrub_audit(&txn, &erased).await?;
-    txn.commit().await?;
+    crate::privacy::scrub_audit(txn, &erased).await?;
+    write.commit().await?;
     crate::db::checkpoint(db).await?;
     Ok(erased.len() as u64)
 }

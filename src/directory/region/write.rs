@@ -1,12 +1,12 @@
 //! Curating the regions (administrators): provinces and the finer regions inside them.
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
 
 use crate::auth::{Viewer, policy};
-use crate::db::write::{RowWrite, insert_journaled, load_current, load_row, update_journaled};
+use crate::db::write::{create_one, load_current, load_row, update_one};
 use crate::directory::checks::{Checks, MAX_LINE, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
-use crate::directory::vocabulary::write::{TermChanges, term_columns};
+use crate::directory::vocabulary::write::{TermChanges, slug_taken_problem, term_changes};
 use crate::entity::region;
 use crate::error::AppResult;
 use crate::vocab::RegionKind;
@@ -34,7 +34,7 @@ async fn parent(db: &DatabaseConnection, id: &str, checks: &mut Checks) -> AppRe
         );
         return Ok(None);
     };
-    match load_row::<region::Model>(db, id).await? {
+    match load_row::<region::Entity>(db, id).await? {
         Some(row) if row.deleted_at.is_none() && row.kind == RegionKind::Province => Ok(Some(id)),
         _ => {
             checks.push(
@@ -62,24 +62,18 @@ pub async fn create(
         name: Some(name),
         description: Patch::Keep,
     };
-    let mut values = term_columns(db, "region", term, None, &mut checks).await?;
-    let kind = changes.kind.unwrap_or(RegionKind::Province);
-    values.push(("kind", sea_orm::ActiveEnum::to_value(&kind).into()));
-    let parent_id = match changes.parent_id.value() {
+    let mut row = term_changes::<region::Entity>(db, term, None, &mut checks).await?;
+    row.kind = Set(changes.kind.unwrap_or(RegionKind::Province));
+    row.parent_id = Set(match changes.parent_id.value() {
         Some(id) => parent(db, id, &mut checks).await?,
         None => None,
-    };
-    values.push(("parent_id", parent_id.into()));
+    });
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type: "region",
-        values,
-    };
-    Ok(Ok(insert_journaled(db, write).await?))
+    Ok(create_one::<region::Entity>(db, viewer.actor(), row)
+        .await?
+        .map_or_else(|_| slug_taken_problem(), Ok))
 }
 
 /// Updates region `id` at `version` (administrators).
@@ -92,17 +86,17 @@ pub async fn update(
 ) -> AppResult<Outcome<region::Model>> {
     policy::require_admin(viewer, "curate regions")?;
     let id = GlobalId::parse_as(id, NodeType::Region)?;
-    let before: region::Model = load_current(db, id, "region", version).await?;
+    let before = load_current::<region::Entity>(db, id, "region", version).await?;
     let mut checks = Checks::default();
     let term = TermChanges {
         slug: changes.slug,
         name: changes.name,
         description: Patch::Keep,
     };
-    let mut values = term_columns(db, "region", term, Some(id), &mut checks).await?;
+    let mut row = term_changes::<region::Entity>(db, term, Some(id), &mut checks).await?;
     match &changes.parent_id {
         Patch::Keep => {}
-        Patch::Clear => values.push(("parent_id", Option::<i32>::None.into())),
+        Patch::Clear => row.parent_id = Set(None),
         Patch::Set(parent_id) => {
             let parent_id = parent(db, parent_id, &mut checks).await?;
             if parent_id == Some(id) {
@@ -112,17 +106,17 @@ pub async fn update(
                     "a region cannot be its own parent",
                 );
             }
-            values.push(("parent_id", parent_id.into()));
+            row.parent_id = Set(parent_id);
         }
     }
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type: "region",
-        values,
-    };
-    Ok(Ok(update_journaled(db, &before, write, false).await?))
+    Ok(Ok(update_one::<region::Entity>(
+        db,
+        viewer.actor(),
+        &before,
+        Some(row),
+    )
+    .await?))
 }

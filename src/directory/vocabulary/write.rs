@@ -1,17 +1,55 @@
-//! Curating the vocabulary (administrators): themes, tags and target groups, which share one
-//! shape (slug, name, description), and the soft delete that partners and regions share too.
+//! Curating the vocabulary (administrators): themes, tags, target groups and event kinds, which
+//! share one shape (slug, name, description), and the soft delete that partners and regions
+//! share too.
 
-use sea_orm::{DatabaseConnection, Value};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, DatabaseConnection, IntoActiveModel};
 
 use crate::auth::{Viewer, policy};
-use crate::db::page::Row;
 use crate::db::write::{
-    RowWrite, Versioned, insert_journaled, load_current, slug_taken, update_journaled,
+    Journaled, Versioned, VersionedEntity, create_one, load_current, slug_taken, update_one,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
+use crate::entity::{event_kind, region, tag, target_group, theme};
 use crate::error::AppResult;
 use crate::text::fold;
+
+/// A table of named terms: a slug, a name (with its folded sort key) and, for most, a
+/// description.
+pub trait TermEntity: VersionedEntity {
+    /// The slug column.
+    const SLUG: Self::Column;
+    /// The name column.
+    const NAME: Self::Column;
+    /// The folded name, for sorting.
+    const SORT_NAME: Self::Column;
+    /// The description column, when the table has one.
+    const DESCRIPTION: Option<Self::Column>;
+}
+
+macro_rules! term_entity {
+    ($($module:ident $(with $description:ident)?),*) => {
+        $(
+            impl TermEntity for $module::Entity {
+                const SLUG: $module::Column = $module::Column::Slug;
+                const NAME: $module::Column = $module::Column::Name;
+                const SORT_NAME: $module::Column = $module::Column::SortName;
+                const DESCRIPTION: Option<$module::Column> =
+                    term_entity!(@description $module $($description)?);
+            }
+        )*
+    };
+    (@description $module:ident description) => { Some($module::Column::Description) };
+    (@description $module:ident) => { None };
+}
+
+term_entity!(
+    theme with description,
+    tag with description,
+    target_group with description,
+    event_kind with description,
+    region
+);
 
 /// Changes to a theme, tag or target group: only the fields given change.
 #[derive(Debug, Default)]
@@ -24,111 +62,118 @@ pub struct TermChanges {
     pub description: Patch<String>,
 }
 
-/// Checks slug, name and description and turns them into the column values of `table`.
-pub(crate) async fn term_columns(
+/// Checks slug, name and description and sets them on a row of `E`.
+pub(crate) async fn term_changes<E: TermEntity>(
     db: &DatabaseConnection,
-    table: &str,
     changes: TermChanges,
     except: Option<i32>,
     checks: &mut Checks,
-) -> AppResult<Vec<(&'static str, Value)>> {
-    let mut values: Vec<(&'static str, Value)> = Vec::new();
+) -> AppResult<E::ActiveModel>
+where
+    E::ActiveModel: ActiveModelBehavior,
+{
+    let mut row = E::ActiveModel::default();
     if let Some(slug) = changes.slug {
         checks.slug("slug", &slug);
-        if checks.ok() && slug_taken(db, table, &slug, except).await? {
+        if checks.ok() && slug_taken::<E>(db, E::SLUG, &slug, except).await? {
             checks.push(
                 "slug",
                 ProblemCode::Taken,
                 format!("the slug `{slug}` is taken"),
             );
         }
-        values.push(("slug", slug.into()));
+        row.set(E::SLUG, slug.into());
     }
     if let Some(name) = changes.name {
         checks.text("name", &name, MAX_LINE);
-        values.push(("sort_name", fold(&name).into()));
-        values.push(("name", name.trim().to_owned().into()));
+        row.set(E::SORT_NAME, fold(&name).into());
+        row.set(E::NAME, name.trim().to_owned().into());
     }
-    match changes.description {
-        Patch::Keep => {}
-        Patch::Clear => values.push(("description", Option::<String>::None.into())),
-        Patch::Set(text) => {
-            checks.max("description", &text, MAX_TEXT);
-            values.push(("description", Some(text).into()));
+    if let Some(column) = E::DESCRIPTION {
+        match changes.description {
+            Patch::Keep => {}
+            Patch::Clear => row.set(column, Option::<String>::None.into()),
+            Patch::Set(text) => {
+                checks.max("description", &text, MAX_TEXT);
+                row.set(column, Some(text).into());
+            }
         }
     }
-    Ok(values)
+    Ok(row)
 }
 
-/// Creates a term of `M`'s table (administrators); the slug is made from the name when absent.
-pub async fn create<M: Row + serde::Serialize>(
+/// The problem of a slug that a concurrent write took first.
+pub(crate) fn slug_taken_problem<T>() -> Outcome<T> {
+    let mut checks = Checks::default();
+    checks.push("slug", ProblemCode::Taken, "the slug is taken");
+    Err(checks.into_errors())
+}
+
+/// Creates a term of `E` (administrators); the slug is made from the name when absent.
+pub async fn create<E: TermEntity>(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    entity_type: &'static str,
     mut changes: TermChanges,
-) -> AppResult<Outcome<M>> {
+) -> AppResult<Outcome<E::Model>>
+where
+    E::Model: Journaled + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
     policy::require_admin(viewer, "curate the vocabulary")?;
     let mut checks = Checks::default();
     let name = changes.name.clone().unwrap_or_default();
     checks.text("name", &name, MAX_LINE);
     changes.slug = Some(checks.slug_or_from_name(changes.slug.take(), &name));
-    let values = term_columns(db, M::TABLE, changes, None, &mut checks).await?;
+    let row = term_changes::<E>(db, changes, None, &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type,
-        values,
-    };
-    Ok(Ok(insert_journaled(db, write).await?))
+    Ok(create_one::<E>(db, viewer.actor(), row)
+        .await?
+        .map_or_else(|_| slug_taken_problem(), Ok))
 }
 
-/// Updates term `id` of `M`'s table at `version` (administrators).
-pub async fn update<M: Row + Versioned + serde::Serialize>(
+/// Updates term `id` of `E` at `version` (administrators).
+pub async fn update<E: TermEntity>(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    (entity_type, node_type): (&'static str, NodeType),
+    node_type: NodeType,
     id: &str,
     version: i64,
     changes: TermChanges,
-) -> AppResult<Outcome<M>> {
+) -> AppResult<Outcome<E::Model>>
+where
+    E::Model: Journaled,
+    E::ActiveModel: ActiveModelBehavior,
+{
     policy::require_admin(viewer, "curate the vocabulary")?;
     let id = GlobalId::parse_as(id, node_type)?;
-    let before: M = load_current(db, id, entity_type, version).await?;
+    let before = load_current::<E>(db, id, E::TYPE, version).await?;
     let mut checks = Checks::default();
-    let values = term_columns(db, M::TABLE, changes, Some(id), &mut checks).await?;
+    let row = term_changes::<E>(db, changes, Some(id), &mut checks).await?;
     if !checks.ok() {
         return Ok(Err(checks.into_errors()));
     }
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type,
-        values,
-    };
-    Ok(Ok(update_journaled(db, &before, write, false).await?))
+    Ok(Ok(
+        update_one::<E>(db, viewer.actor(), &before, Some(row)).await?
+    ))
 }
 
-/// Softly deletes row `id` of `M`'s table at `version` (administrators): a term, a region or a
-/// partner body.
-pub async fn delete<M: Row + Versioned + serde::Serialize>(
+/// Softly deletes row `id` of `E` at `version` (administrators): a term, a region or a partner
+/// body.
+pub async fn delete<E: VersionedEntity>(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    (entity_type, node_type): (&'static str, NodeType),
+    node_type: NodeType,
     id: &str,
     version: i64,
-) -> AppResult<()> {
+) -> AppResult<()>
+where
+    E::Model: Journaled + Versioned,
+{
     policy::require_admin(viewer, &format!("delete a {}", node_type.name()))?;
     let id = GlobalId::parse_as(id, node_type)?;
-    let before: M = load_current(db, id, entity_type, version).await?;
-    let actor = viewer.actor();
-    let write = RowWrite {
-        actor: &actor,
-        entity_type,
-        values: Vec::new(),
-    };
-    update_journaled(db, &before, write, true).await?;
+    let before = load_current::<E>(db, id, E::TYPE, version).await?;
+    update_one::<E>(db, viewer.actor(), &before, None).await?;
     Ok(())
 }

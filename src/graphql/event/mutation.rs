@@ -233,8 +233,7 @@ impl EventMutation {
         #[graphql(desc = "The new kind.")] input: CreateTermInput,
     ) -> AppResult<Option<EventKindPayload>> {
         Ok(Some(EventKindPayload::outcome(
-            terms::create::<event_kind::Model>(db(ctx), viewer(ctx), "event_kind", input.into())
-                .await?,
+            terms::create::<event_kind::Entity>(db(ctx), viewer(ctx), input.into()).await?,
             EventKind,
         )))
     }
@@ -251,10 +250,10 @@ impl EventMutation {
             description: patch(input.description),
         };
         Ok(Some(EventKindPayload::outcome(
-            terms::update::<event_kind::Model>(
+            terms::update::<event_kind::Entity>(
                 db(ctx),
                 viewer(ctx),
-                ("event_kind", NodeType::EventKind),
+                NodeType::EventKind,
                 &input.id,
                 input.version,
                 changes,

@@ -180,8 +180,8 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The partner and its version.")] input: DeleteInput,
     ) -> AppResult<Option<DeletePayload>> {
-        let what = ("partner", NodeType::Partner);
-        delete::<partner::Model>(db(ctx), viewer(ctx), what, &input.id, input.version).await?;
+        let what = NodeType::Partner;
+        delete::<partner::Entity>(db(ctx), viewer(ctx), what, &input.id, input.version).await?;
         Ok(Some(DeletePayload::done(input.id)))
     }
 }

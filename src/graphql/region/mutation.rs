@@ -95,6 +95,6 @@ impl RegionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The region and its version.")] input: DeleteInput,
     ) -> AppResult<Option<DeletePayload>> {
-        delete_row::<region::Model>(ctx, ("region", NodeType::Region), input).await
+        delete_row::<region::Entity>(ctx, NodeType::Region, input).await
     }
 }

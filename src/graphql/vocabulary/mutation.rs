@@ -3,11 +3,12 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
-use crate::db::page::Row;
-use crate::db::write::Versioned;
+use sea_orm::ActiveModelBehavior;
+
+use crate::db::write::{Journaled, Versioned, VersionedEntity};
 use crate::directory::checks::{Outcome, Patch};
 use crate::directory::id::NodeType;
-use crate::directory::vocabulary::write::{self, TermChanges};
+use crate::directory::vocabulary::write::{self, TermChanges, TermEntity};
 use crate::entity::{tag, target_group, theme};
 use crate::error::AppResult;
 use crate::graphql::organization::mutation::{DeleteInput, DeletePayload};
@@ -63,20 +64,24 @@ payload!(
     /// The result of `createTargetGroup` and `updateTargetGroup`.
     TargetGroupPayload, target_group: TargetGroup
 );
-async fn update<M: Row + Versioned + serde::Serialize>(
+async fn update<E: TermEntity>(
     ctx: &Context<'_>,
-    what: (&'static str, NodeType),
+    node_type: NodeType,
     input: UpdateTermInput,
-) -> AppResult<Outcome<M>> {
+) -> AppResult<Outcome<E::Model>>
+where
+    E::Model: Journaled,
+    E::ActiveModel: ActiveModelBehavior,
+{
     let changes = TermChanges {
         slug: input.slug,
         name: input.name,
         description: patch(input.description),
     };
-    write::update(
+    write::update::<E>(
         db(ctx),
         viewer(ctx),
-        what,
+        node_type,
         &input.id,
         input.version,
         changes,
@@ -84,13 +89,16 @@ async fn update<M: Row + Versioned + serde::Serialize>(
     .await
 }
 
-/// Softly deletes the row `input` names, of `M`'s table (administrators).
-pub async fn delete_row<M: Row + Versioned + serde::Serialize>(
+/// Softly deletes the row `input` names, of `E`'s table (administrators).
+pub async fn delete_row<E: VersionedEntity>(
     ctx: &Context<'_>,
-    what: (&'static str, NodeType),
+    node_type: NodeType,
     input: DeleteInput,
-) -> AppResult<Option<DeletePayload>> {
-    write::delete::<M>(db(ctx), viewer(ctx), what, &input.id, input.version).await?;
+) -> AppResult<Option<DeletePayload>>
+where
+    E::Model: Journaled + Versioned,
+{
+    write::delete::<E>(db(ctx), viewer(ctx), node_type, &input.id, input.version).await?;
     Ok(Some(DeletePayload::done(input.id)))
 }
 
@@ -107,7 +115,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The new theme.")] input: CreateTermInput,
     ) -> AppResult<Option<ThemePayload>> {
         Ok(Some(ThemePayload::outcome(
-            write::create::<theme::Model>(db(ctx), viewer(ctx), "theme", input.into()).await?,
+            write::create::<theme::Entity>(db(ctx), viewer(ctx), input.into()).await?,
             Theme,
         )))
     }
@@ -119,7 +127,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<Option<ThemePayload>> {
         Ok(Some(ThemePayload::outcome(
-            update::<theme::Model>(ctx, ("theme", NodeType::Theme), input).await?,
+            update::<theme::Entity>(ctx, NodeType::Theme, input).await?,
             Theme,
         )))
     }
@@ -130,7 +138,7 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The theme and its version.")] input: DeleteInput,
     ) -> AppResult<Option<DeletePayload>> {
-        delete_row::<theme::Model>(ctx, ("theme", NodeType::Theme), input).await
+        delete_row::<theme::Entity>(ctx, NodeType::Theme, input).await
     }
 
     /// Creates a tag (administrators).
@@ -140,7 +148,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The new tag.")] input: CreateTermInput,
     ) -> AppResult<Option<TagPayload>> {
         Ok(Some(TagPayload::outcome(
-            write::create::<tag::Model>(db(ctx), viewer(ctx), "tag", input.into()).await?,
+            write::create::<tag::Entity>(db(ctx), viewer(ctx), input.into()).await?,
             Tag,
         )))
     }
@@ -152,7 +160,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<Option<TagPayload>> {
         Ok(Some(TagPayload::outcome(
-            update::<tag::Model>(ctx, ("tag", NodeType::Tag), input).await?,
+            update::<tag::Entity>(ctx, NodeType::Tag, input).await?,
             Tag,
         )))
     }
@@ -163,7 +171,7 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The tag and its version.")] input: DeleteInput,
     ) -> AppResult<Option<DeletePayload>> {
-        delete_row::<tag::Model>(ctx, ("tag", NodeType::Tag), input).await
+        delete_row::<tag::Entity>(ctx, NodeType::Tag, input).await
     }
 
     /// Creates a target group (administrators).
@@ -173,13 +181,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The new target group.")] input: CreateTermInput,
     ) -> AppResult<Option<TargetGroupPayload>> {
         Ok(Some(TargetGroupPayload::outcome(
-            write::create::<target_group::Model>(
-                db(ctx),
-                viewer(ctx),
-                "target_group",
-                input.into(),
-            )
-            .await?,
+            write::create::<target_group::Entity>(db(ctx), viewer(ctx), input.into()).await?,
             TargetGroup,
         )))
     }
@@ -191,8 +193,7 @@ impl VocabularyMutation {
         #[graphql(desc = "The changes.")] input: UpdateTermInput,
     ) -> AppResult<Option<TargetGroupPayload>> {
         Ok(Some(TargetGroupPayload::outcome(
-            update::<target_group::Model>(ctx, ("target_group", NodeType::TargetGroup), input)
-                .await?,
+            update::<target_group::Entity>(ctx, NodeType::TargetGroup, input).await?,
             TargetGroup,
         )))
     }
@@ -203,6 +204,6 @@ impl VocabularyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The target group and its version.")] input: DeleteInput,
     ) -> AppResult<Option<DeletePayload>> {
-        delete_row::<target_group::Model>(ctx, ("target_group", NodeType::TargetGroup), input).await
+        delete_row::<target_group::Entity>(ctx, NodeType::TargetGroup, input).await
     }
 }
