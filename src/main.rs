@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use network_directory::auth::{Role, TokenKeys};
 use network_directory::cli::{Cli, Command, TokenRole};
+use network_directory::entity::{organization, partner};
 use network_directory::error::AppError;
 use network_directory::{App, db, telemetry};
 
@@ -139,13 +140,14 @@ async fn issue_token(
         TokenRole::Partner => {
             let sub =
                 sub.ok_or_else(|| AppError::bad_input("--role partner needs --sub PARTNER-SLUG"))?;
-            lookup(conn, "partner", &sub).await?;
+            lookup::<partner::Entity>(conn, partner::Column::Slug, &sub).await?;
             (Role::Partner, sub, None)
         }
         TokenRole::Organization => {
             let slug =
                 org.ok_or_else(|| AppError::bad_input("--role organization needs --org SLUG"))?;
-            let id = lookup(conn, "organization", &slug).await?;
+            let id =
+                lookup::<organization::Entity>(conn, organization::Column::Slug, &slug).await?;
             (Role::Organization, sub.unwrap_or(slug), Some(id))
         }
     };
@@ -156,23 +158,13 @@ async fn issue_token(
     Ok(token)
 }
 
-/// The id of the live row of `table` with this slug.
-async fn lookup(
+/// The id of the live row of `E` with this slug.
+async fn lookup<E: network_directory::db::write::VersionedEntity>(
     conn: &sea_orm::DatabaseConnection,
-    table: &str,
+    column: E::Column,
     slug: &str,
 ) -> Result<i32, AppError> {
-    use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let select = Query::select()
-        .column(Alias::new("id"))
-        .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new("slug")).eq(slug))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .to_owned();
-    let row = conn
-        .query_one(&select)
+    network_directory::db::write::live_id::<E>(conn, column, slug)
         .await?
-        .ok_or_else(|| AppError::bad_input(format!("no {table} with slug `{slug}`")))?;
-    Ok(row.try_get("", "id")?)
+        .ok_or_else(|| AppError::bad_input(format!("no {} with slug `{slug}`", E::TYPE)))
 }

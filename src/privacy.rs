@@ -24,6 +24,7 @@ use sha2::Sha256;
 
 use crate::config::Config;
 use crate::db::journal::{self, Actor, Change, Operation};
+use crate::entity::{audit_log, post};
 use crate::error::{AppError, AppResult};
 
 /// What one retention run did.
@@ -60,8 +61,8 @@ pub async fn run_retention(db: DatabaseConnection, key: EmailHashKey, days: u32)
     }
 }
 
-fn col(name: &str) -> Expr {
-    Expr::col((Alias::new("post"), Alias::new(name)))
+fn col(column: post::Column) -> Expr {
+    Expr::col((post::Entity, column))
 }
 
 /// Deletes e-mail addresses and purges rejected contributions moderated before `now - days`.
@@ -78,10 +79,10 @@ pub async fn purge(
     let actor = Actor::system("retention");
     let rejected = sea_orm::ActiveEnum::to_value(&crate::vocab::PostStatus::Rejected);
     let select = Query::select()
-        .columns([Alias::new("id"), Alias::new("organization_id")])
-        .from(Alias::new("post"))
-        .and_where(col("status").eq(rejected.clone()))
-        .and_where(col("moderated_at").lt(cutoff))
+        .columns([post::Column::Id, post::Column::OrganizationId])
+        .from(post::Entity)
+        .and_where(col(post::Column::Status).eq(rejected.clone()))
+        .and_where(col(post::Column::ModeratedAt).lt(cutoff))
         .to_owned();
     let doomed = txn.query_all(&select).await?;
     let mut report = RetentionReport::default();
@@ -106,27 +107,27 @@ pub async fn purge(
     }
     if !doomed.is_empty() {
         let delete = Query::delete()
-            .from_table(Alias::new("post"))
-            .and_where(col("status").eq(rejected))
-            .and_where(col("moderated_at").lt(cutoff))
+            .from_table(post::Entity)
+            .and_where(col(post::Column::Status).eq(rejected))
+            .and_where(col(post::Column::ModeratedAt).lt(cutoff))
             .to_owned();
         txn.execute(&delete).await?;
     }
     hash_missing(
         &txn,
         key,
-        Condition::all().add(col("moderated_at").lt(cutoff)),
+        Condition::all().add(col(post::Column::ModeratedAt).lt(cutoff)),
         u64::MAX,
     )
     .await?;
     let update = Query::update()
-        .table(Alias::new("post"))
-        .value(Alias::new("author_email"), Option::<String>::None)
-        .and_where(col("author_email").is_not_null())
+        .table(post::Entity)
+        .value(post::Column::AuthorEmail, Option::<String>::None)
+        .and_where(col(post::Column::AuthorEmail).is_not_null())
         // A row written since the hashing above (PostgreSQL reads committed rows afresh per
         // statement) keeps its address until the next run hashes it.
-        .and_where(col("author_email_hash").is_not_null())
-        .and_where(col("moderated_at").lt(cutoff))
+        .and_where(col(post::Column::AuthorEmailHash).is_not_null())
+        .and_where(col(post::Column::ModeratedAt).lt(cutoff))
         .to_owned();
     report.emails_deleted = txn.execute(&update).await?.rows_affected();
     txn.commit().await?;
@@ -289,14 +290,14 @@ async fn hash_missing(
 ) -> AppResult<u64> {
     let mut select = Query::select();
     select
-        .columns([Alias::new("id"), Alias::new("author_email")])
-        .from(Alias::new("post"))
+        .columns([post::Column::Id, post::Column::AuthorEmail])
+        .from(post::Entity)
         .cond_where(
             filter
-                .add(col("author_email").is_not_null())
-                .add(col("author_email_hash").is_null()),
+                .add(col(post::Column::AuthorEmail).is_not_null())
+                .add(col(post::Column::AuthorEmailHash).is_null()),
         )
-        .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc);
+        .order_by(post::Column::Id, sea_orm::sea_query::Order::Asc);
     if limit != u64::MAX {
         select.limit(limit);
     }
@@ -305,9 +306,9 @@ async fn hash_missing(
         let id: i32 = row.try_get("", "id")?;
         let email: String = row.try_get("", "author_email")?;
         let update = Query::update()
-            .table(Alias::new("post"))
-            .value(Alias::new("author_email_hash"), key.hash(&email))
-            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .table(post::Entity)
+            .value(post::Column::AuthorEmailHash, key.hash(&email))
+            .and_where(Expr::col(post::Column::Id).eq(id))
             .to_owned();
         db.execute(&update).await?;
     }
@@ -339,19 +340,22 @@ pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResu
         return Ok(());
     }
     let select = Query::select()
-        .columns([Alias::new("id"), Alias::new("before"), Alias::new("after")])
-        .from(Alias::new("audit_log"))
-        .and_where(Expr::col(Alias::new("entity_type")).eq("post"))
-        .and_where(Expr::col(Alias::new("entity_id")).is_in(post_ids.iter().copied()))
+        .columns([audit_log::Column::Id, audit_log::Column::Before, audit_log::Column::After])
+        .from(audit_log::Entity)
+        .and_where(Expr::col(audit_log::Column::EntityType).eq("post"))
+        .and_where(Expr::col(audit_log::Column::EntityId).is_in(post_ids.iter().copied()))
         .to_owned();
     for row in db.query_all(&select).await? {
         let id: i64 = row.try_get("", "id")?;
         let mut update = Query::update();
         update
-            .table(Alias::new("audit_log"))
-            .and_where(Expr::col(Alias::new("id")).eq(id));
-        for column in ["before", "after"] {
-            let value: Option<serde_json::Value> = row.try_get("", column)?;
+            .table(audit_log::Entity)
+            .and_where(Expr::col(audit_log::Column::Id).eq(id));
+        for (name, column) in [
+            ("before", audit_log::Column::Before),
+            ("after", audit_log::Column::After),
+        ] {
+            let value: Option<serde_json::Value> = row.try_get("", name)?;
             if let Some(mut value) = value {
                 if let Some(object) = value.as_object_mut() {
                     object.remove("author_email");
@@ -360,7 +364,7 @@ pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResu
                         object.insert("author_name".to_owned(), ERASED_NAME.into());
                     }
                 }
-                update.value(Alias::new(column), value);
+                update.value(column, value);
             }
         }
         db.execute(&update).await?;

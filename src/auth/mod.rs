@@ -9,15 +9,16 @@ pub mod policy;
 pub mod token;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::db::changes::DataVersion;
 use crate::db::journal::Actor;
+use crate::db::write::live_id;
 use crate::directory::id::{GlobalId, NodeType};
+use crate::entity::{organization, partner, revoked_token};
 use crate::error::{AppError, AppResult, ErrorCode};
 pub use token::{Claims, Role, TokenKeys};
 
@@ -191,13 +192,19 @@ async fn check_in_database(db: &DatabaseConnection, claims: &Claims) -> AppResul
                 .as_deref()
                 .and_then(|org| GlobalId::parse_as(org, NodeType::Organization).ok())
                 .ok_or_else(|| unauthenticated("an organization token needs an `org` claim"))?;
-            if !exists(db, "organization", "id", id.into()).await? {
+            if live_id::<organization::Entity>(db, organization::Column::Id, id)
+                .await?
+                .is_none()
+            {
                 return Err(unauthenticated("its organization no longer exists"));
             }
             Some(id)
         }
         Role::Partner => {
-            if !exists(db, "partner", "slug", claims.sub.clone().into()).await? {
+            if live_id::<partner::Entity>(db, partner::Column::Slug, claims.sub.as_str())
+                .await?
+                .is_none()
+            {
                 return Err(unauthenticated("its partner no longer exists"));
             }
             None
@@ -208,25 +215,9 @@ async fn check_in_database(db: &DatabaseConnection, claims: &Claims) -> AppResul
 }
 
 async fn is_revoked(db: &DatabaseConnection, jti: &str) -> AppResult<bool> {
-    let select = Query::select()
-        .expr(Expr::val(1))
-        .from(Alias::new("revoked_token"))
-        .and_where(Expr::col(Alias::new("jti")).eq(jti))
-        .to_owned();
-    Ok(db.query_one(&select).await?.is_some())
-}
-
-async fn exists(
-    db: &DatabaseConnection,
-    table: &str,
-    column: &str,
-    value: sea_orm::Value,
-) -> AppResult<bool> {
-    let select = Query::select()
-        .expr(Expr::val(1))
-        .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new(column)).eq(value))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .to_owned();
-    Ok(db.query_one(&select).await?.is_some())
+    Ok(revoked_token::Entity::find()
+        .filter(revoked_token::Column::Jti.eq(jti))
+        .one(db)
+        .await?
+        .is_some())
 }

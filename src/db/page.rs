@@ -678,3 +678,41 @@ pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
         Self::visible()
     }
 }
+
+/// The rows of `M`'s table among `ids` that `viewer` may see (in no particular order).
+pub async fn visible_by_ids<M: Row>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<Vec<M>> {
+    let table = Alias::new(M::TABLE);
+    let mut select = Query::select();
+    select
+        .column((table.clone(), Asterisk))
+        .from(table.clone())
+        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("id"))).is_in(ids)));
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok(M::from_query_result(row, "")?))
+        .collect()
+}
+
+/// The row of `M`'s table with this slug, if `viewer` may see it.
+pub async fn visible_by_slug<M: Row>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    slug: &str,
+) -> AppResult<Option<M>> {
+    let table = Alias::new(M::TABLE);
+    let mut select = Query::select();
+    select
+        .column((table.clone(), Asterisk))
+        .from(table.clone())
+        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("slug"))).eq(slug)));
+    Ok(db
+        .query_one(&select)
+        .await?
+        .map(|row| M::from_query_result(&row, ""))
+        .transpose()?)
+}

@@ -90,6 +90,22 @@ pub async fn slug_taken<E: VersionedEntity>(
     Ok(select.into_tuple::<i32>().one(db).await?.is_some())
 }
 
+/// The id of the live (not deleted) row of `E` whose `column` holds `value`.
+pub async fn live_id<E: VersionedEntity>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    value: impl Into<sea_orm::Value>,
+) -> AppResult<Option<i32>> {
+    Ok(E::find()
+        .select_only()
+        .column(E::ID)
+        .filter(column.eq(value))
+        .filter(E::DELETED_AT.is_null())
+        .into_tuple::<i32>()
+        .one(db)
+        .await?)
+}
+
 /// The ids in `column` of the rows `select` reads, in ascending order (a snapshot's links).
 pub async fn sorted_ids(
     db: &impl ConnectionTrait,

@@ -19,7 +19,6 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use sea_orm::DatabaseConnection;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 
 use crate::auth::Viewer;
 use crate::db::page::{Page, PageArgs, PageRequest, SortKey};
@@ -159,20 +158,13 @@ impl<M: Row> Loader<ById<M>> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ById<M>]) -> Result<HashMap<ById<M>, M>, AppError> {
-        let mut select = Query::select();
-        select
-            .column((Alias::new(M::TABLE), Asterisk))
-            .from(Alias::new(M::TABLE))
-            .cond_where(M::visible_to(&self.viewer).add(
-                Expr::col((Alias::new(M::TABLE), Alias::new("id"))).is_in(keys.iter().map(|k| k.0)),
-            ));
-        let rows = sea_orm::ConnectionTrait::query_all(&self.db, &select).await?;
-        rows.iter()
-            .map(|row| {
-                let model = M::from_query_result(row, "")?;
-                Ok((ById::new(model.id()), model))
-            })
-            .collect()
+        let rows =
+            crate::db::page::visible_by_ids::<M>(&self.db, &self.viewer, keys.iter().map(|k| k.0))
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|model| (ById::new(model.id()), model))
+            .collect())
     }
 }
 

@@ -18,7 +18,6 @@ pub mod vocabulary;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 
 use crate::auth::Viewer;
 use crate::db::page::{Listing, Page, PageArgs, PageRequest};
@@ -167,14 +166,5 @@ pub async fn list<M: Row>(
 
 /// The visible row of `M`'s table with this slug.
 pub async fn find_by_slug<M: Row>(ctx: &Context<'_>, slug: &str) -> AppResult<Option<M>> {
-    let mut select = Query::select();
-    select
-        .column((Alias::new(M::TABLE), Asterisk))
-        .from(Alias::new(M::TABLE))
-        .cond_where(
-            M::visible_to(viewer(ctx))
-                .add(Expr::col((Alias::new(M::TABLE), Alias::new("slug"))).eq(slug)),
-        );
-    let row = sea_orm::ConnectionTrait::query_one(db(ctx), &select).await?;
-    Ok(row.map(|row| M::from_query_result(&row, "")).transpose()?)
+    crate::db::page::visible_by_slug(db(ctx), viewer(ctx), slug).await
 }

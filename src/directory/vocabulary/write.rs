@@ -16,7 +16,12 @@ use crate::text::fold;
 
 /// A table of named terms: a slug, a name (with its folded sort key) and, for most, a
 /// description.
-pub trait TermEntity: VersionedEntity {
+pub trait TermEntity:
+    VersionedEntity<
+        Model: Journaled + IntoActiveModel<Self::ActiveModel>,
+        ActiveModel: ActiveModelTrait<Entity = Self> + ActiveModelBehavior + Send,
+    >
+{
     /// The slug column.
     const SLUG: Self::Column;
     /// The name column.
@@ -68,10 +73,7 @@ pub(crate) async fn term_changes<E: TermEntity>(
     changes: TermChanges,
     except: Option<i32>,
     checks: &mut Checks,
-) -> AppResult<E::ActiveModel>
-where
-    E::ActiveModel: ActiveModelBehavior,
-{
+) -> AppResult<E::ActiveModel> {
     let mut row = E::ActiveModel::default();
     if let Some(slug) = changes.slug {
         checks.slug("slug", &slug);
@@ -114,11 +116,7 @@ pub async fn create<E: TermEntity>(
     db: &DatabaseConnection,
     viewer: &Viewer,
     mut changes: TermChanges,
-) -> AppResult<Outcome<E::Model>>
-where
-    E::Model: Journaled + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
-{
+) -> AppResult<Outcome<E::Model>> {
     policy::require_admin(viewer, "curate the vocabulary")?;
     let mut checks = Checks::default();
     let name = changes.name.clone().unwrap_or_default();
@@ -141,11 +139,7 @@ pub async fn update<E: TermEntity>(
     id: &str,
     version: i64,
     changes: TermChanges,
-) -> AppResult<Outcome<E::Model>>
-where
-    E::Model: Journaled,
-    E::ActiveModel: ActiveModelBehavior,
-{
+) -> AppResult<Outcome<E::Model>> {
     policy::require_admin(viewer, "curate the vocabulary")?;
     let id = GlobalId::parse_as(id, node_type)?;
     let before = load_current::<E>(db, id, E::TYPE, version).await?;

@@ -3,8 +3,6 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
-use sea_orm::ActiveModelBehavior;
-
 use crate::db::write::{Journaled, Versioned, VersionedEntity};
 use crate::directory::checks::{Outcome, Patch};
 use crate::directory::id::NodeType;
@@ -68,11 +66,7 @@ async fn update<E: TermEntity>(
     ctx: &Context<'_>,
     node_type: NodeType,
     input: UpdateTermInput,
-) -> AppResult<Outcome<E::Model>>
-where
-    E::Model: Journaled,
-    E::ActiveModel: ActiveModelBehavior,
-{
+) -> AppResult<Outcome<E::Model>> {
     let changes = TermChanges {
         slug: input.slug,
         name: input.name,
