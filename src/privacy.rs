@@ -340,7 +340,11 @@ pub async fn scrub_audit(db: &impl ConnectionTrait, post_ids: &[i32]) -> AppResu
         return Ok(());
     }
     let select = Query::select()
-        .columns([audit_log::Column::Id, audit_log::Column::Before, audit_log::Column::After])
+        .columns([
+            audit_log::Column::Id,
+            audit_log::Column::Before,
+            audit_log::Column::After,
+        ])
         .from(audit_log::Entity)
         .and_where(Expr::col(audit_log::Column::EntityType).eq("post"))
         .and_where(Expr::col(audit_log::Column::EntityId).is_in(post_ids.iter().copied()))

@@ -103,6 +103,25 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+impl PageArgs {
+    /// The four paging arguments of a connection field, as the client gave them. (async-graphql
+    /// cannot share arguments between fields, so each connection field declares the four and
+    /// hands them over here.)
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
 /// A validated page request: how many items, from where, in which direction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {

@@ -180,17 +180,8 @@ impl AccessQuery {
     ) -> AppResult<Option<Conn<IssuedToken>>> {
         let filter = access::IssuedTokenFilter::from(filter.unwrap_or_default());
         let listing = access::issued_tokens(viewer(ctx), &filter)?;
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(Some(connection(page, &listing.sort, IssuedToken)))
     }
 
@@ -208,12 +199,7 @@ impl AccessQuery {
     ) -> AppResult<Option<Conn<AuditEntry>>> {
         let filter = access::AuditFilter::from(filter.unwrap_or_default());
         let listing = access::audit_log(viewer(ctx), &filter)?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let page = crate::graphql::list(ctx, &listing, args).await?;
         Ok(Some(connection(page, &listing.sort, AuditEntry)))
     }

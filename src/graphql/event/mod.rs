@@ -148,12 +148,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let relation = Relation::EventOrganizations(EventRole::Host);
         related_connection(ctx, relation, self.0.id, args, Organization).await
     }
@@ -168,12 +163,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let relation = Relation::EventOrganizations(EventRole::Participant);
         related_connection(ctx, relation, self.0.id, args, Organization).await
     }
@@ -188,12 +178,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Partner>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let relation = Relation::EventPartners(EventRole::Host);
         related_connection(ctx, relation, self.0.id, args, Partner).await
     }
@@ -208,12 +193,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Partner>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let relation = Relation::EventPartners(EventRole::Participant);
         related_connection(ctx, relation, self.0.id, args, Partner).await
     }
@@ -228,12 +208,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Theme>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::EventThemes, self.0.id, args, Theme).await
     }
 
@@ -247,12 +222,7 @@ impl Event {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Tag>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::EventTags, self.0.id, args, Tag).await
     }
 
@@ -358,17 +328,8 @@ impl EventQuery {
         let filter = directory::event::Filter::from(filter.unwrap_or_default()).condition();
         let listing =
             directory::event::listing(when.unwrap_or_default().into(), filter, Utc::now());
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Event))
     }
 
@@ -394,17 +355,8 @@ impl EventQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<EventKind>> {
         let listing = directory::vocabulary::listing("event_kind");
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, EventKind))
     }
 

@@ -127,12 +127,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Region>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::OrganizationRegions, self.0.id, args, Region).await
     }
 
@@ -146,12 +141,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<TargetGroup>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::OrganizationTargetGroups,
@@ -172,12 +162,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Theme>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::OrganizationThemes, self.0.id, args, Theme).await
     }
 
@@ -191,12 +176,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Tag>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::OrganizationTags, self.0.id, args, Tag).await
     }
 
@@ -210,12 +190,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Post>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::OrganizationPosts, self.0.id, args, Post).await
     }
 
@@ -234,12 +209,7 @@ impl Organization {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<crate::graphql::event::Event>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         crate::graphql::event::events_under(
             ctx,
             Relation::OrganizationEvents,
@@ -362,17 +332,8 @@ impl OrganizationQuery {
         }
         let filter = filter.condition();
         let listing = directory::organization::listing(filter, sort);
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &sort, Organization))
     }
 

@@ -157,17 +157,8 @@ impl PartnerQuery {
     ) -> AppResult<Conn<Partner>> {
         let filter = directory::partner::Filter::from(filter.unwrap_or_default());
         let listing = directory::partner::listing(filter.condition());
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Partner))
     }
 

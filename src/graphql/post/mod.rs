@@ -93,12 +93,7 @@ impl Post {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Theme>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::PostThemes, self.0.id, args, Theme).await
     }
 
@@ -113,12 +108,7 @@ impl Post {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::PostOrganizations,
@@ -139,12 +129,7 @@ impl Post {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Partner>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::PostPartners, self.0.id, args, Partner).await
     }
 
@@ -158,12 +143,7 @@ impl Post {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Tag>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::PostTags, self.0.id, args, Tag).await
     }
 
@@ -242,17 +222,8 @@ impl PostQuery {
     ) -> AppResult<Conn<Post>> {
         let filter = directory::post::Filter::from(filter.unwrap_or_default());
         let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Post))
     }
 

@@ -69,12 +69,7 @@ impl Region {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Region>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::RegionChildren, self.0.id, args, Region).await
     }
 
@@ -89,12 +84,7 @@ impl Region {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::RegionOrganizations,
@@ -127,17 +117,8 @@ impl RegionQuery {
             .map(directory::region::of_kind)
             .unwrap_or_else(Condition::all);
         let listing = directory::region::listing(filter);
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Region))
     }
 

@@ -67,12 +67,7 @@ impl TargetGroup {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::TargetGroupOrganizations,
@@ -127,12 +122,7 @@ impl Theme {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::ThemeOrganizations,
@@ -153,12 +143,7 @@ impl Theme {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Post>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::ThemePosts, self.0.id, args, Post).await
     }
 
@@ -177,12 +162,7 @@ impl Theme {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<crate::graphql::event::Event>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         crate::graphql::event::events_under(ctx, Relation::ThemeEvents, self.0.id, when, args).await
     }
 }
@@ -230,12 +210,7 @@ impl Tag {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Organization>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(
             ctx,
             Relation::TagOrganizations,
@@ -256,12 +231,7 @@ impl Tag {
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Post>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let args = PageArgs::new(first, after, last, before);
         related_connection(ctx, Relation::TagPosts, self.0.id, args, Post).await
     }
 }
@@ -283,17 +253,8 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<TargetGroup>> {
         let listing = directory::vocabulary::listing("target_group");
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, TargetGroup))
     }
 
@@ -321,17 +282,8 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Theme>> {
         let listing = directory::vocabulary::listing("theme");
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Theme))
     }
 
@@ -357,17 +309,8 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Conn<Tag>> {
         let listing = directory::vocabulary::listing("tag");
-        let page = crate::graphql::list(
-            ctx,
-            &listing,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?;
+        let page =
+            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
         Ok(connection(page, &listing.sort, Tag))
     }
 
