@@ -7,7 +7,7 @@
 //! checks) and writes an audit entry naming the ID, in one transaction.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter,
@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::auth::{Claims, Role, TokenKeys, Viewer, policy};
 use crate::directory::id::NodeType;
-use crate::entity::{audit_log, issued_token};
+use crate::entity::{audit_log, issued_token, revoked_token};
 use crate::error::{AppError, AppResult};
 
 /// Issues a token for `sub` with `role` (and, for the organization role, the organization with
@@ -82,11 +82,11 @@ pub async fn revoke(
     let txn = crate::db::begin_write(db).await?;
     // Conditional, so that of two revocations at the same moment one writes and audits.
     let update = Query::update()
-        .table(Alias::new("issued_token"))
-        .value(Alias::new("revoked_at"), now)
-        .value(Alias::new("revoked_by"), by.clone())
-        .and_where(Expr::col(Alias::new("id")).eq(before.id))
-        .and_where(Expr::col(Alias::new("revoked_at")).is_null())
+        .table(issued_token::Entity)
+        .value(issued_token::Column::RevokedAt, now)
+        .value(issued_token::Column::RevokedBy, by.clone())
+        .and_where(issued_token::Column::Id.eq(before.id))
+        .and_where(issued_token::Column::RevokedAt.is_null())
         .to_owned();
     if txn.execute(&update).await?.rows_affected() == 0 {
         txn.rollback().await?;
@@ -95,8 +95,13 @@ pub async fn revoke(
             .ok_or_else(|| AppError::not_found("token"));
     }
     let insert = Query::insert()
-        .into_table(Alias::new("revoked_token"))
-        .columns(["jti", "revoked_at", "expires_at", "revoked_by"].map(Alias::new))
+        .into_table(revoked_token::Entity)
+        .columns([
+            revoked_token::Column::Jti,
+            revoked_token::Column::RevokedAt,
+            revoked_token::Column::ExpiresAt,
+            revoked_token::Column::RevokedBy,
+        ])
         .values([
             before.jti.clone().into(),
             now.into(),
@@ -105,7 +110,7 @@ pub async fn revoke(
         ])
         .map_err(AppError::internal)?
         .on_conflict(
-            OnConflict::column(Alias::new("jti"))
+            OnConflict::column(revoked_token::Column::Jti)
                 .do_nothing()
                 .to_owned(),
         )

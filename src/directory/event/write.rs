@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
 
 use crate::auth::{Viewer, policy};
 use crate::db::journal::Operation;
@@ -523,17 +526,12 @@ pub async fn delete(
 }
 
 /// How many live events are of kind `id`.
-pub async fn events_of_kind(db: &impl ConnectionTrait, id: i32) -> AppResult<i64> {
-    let select = Query::select()
-        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
-        .from(Alias::new("event"))
-        .and_where(Expr::col(Alias::new("kind_id")).eq(id))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .to_owned();
-    Ok(match db.query_one(&select).await? {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    })
+pub async fn events_of_kind(db: &impl ConnectionTrait, id: i32) -> AppResult<u64> {
+    Ok(event::Entity::find()
+        .filter(event::Column::KindId.eq(id))
+        .filter(event::Column::DeletedAt.is_null())
+        .count(db)
+        .await?)
 }
 
 /// Softly deletes event kind `id` at `version` (administrators); a kind that live events have

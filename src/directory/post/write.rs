@@ -4,8 +4,11 @@
 //! author) never enters the audit log, and erasure scrubs the name from it too.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
 
 use crate::auth::{Role, Viewer, policy};
 use crate::db::journal::Operation;
@@ -236,19 +239,12 @@ pub async fn check_contribution_limits(
     if let Some(ip) = ip {
         limits.check_submission(ip.0)?;
     }
-    let select = Query::select()
-        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
-        .from(Alias::new("post"))
-        .and_where(
-            Expr::col(Alias::new("status")).eq(sea_orm::ActiveEnum::to_value(&PostStatus::Pending)),
-        )
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .to_owned();
-    let pending: i64 = match db.query_one(&select).await? {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
-    if pending >= i64::try_from(limits.max_pending_posts).unwrap_or(i64::MAX) {
+    let pending = post::Entity::find()
+        .filter(post::Column::Status.eq(PostStatus::Pending))
+        .filter(post::Column::DeletedAt.is_null())
+        .count(db)
+        .await?;
+    if pending >= limits.max_pending_posts {
         return Err(AppError::RateLimited {
             message: "the moderation queue is full; please try again later".to_owned(),
             retry_after: 3600,
@@ -468,25 +464,21 @@ pub async fn erase_author(
     }
     let write = Write::begin(db, viewer.actor()).await?;
     let txn = write.txn();
-    let col = |c: &str| Expr::col((Alias::new("post"), Alias::new(c)));
-    let mut select = Query::select();
-    select
-        .column((Alias::new("post"), sea_orm::sea_query::Asterisk))
-        .from(Alias::new("post"));
     let mut any = sea_orm::sea_query::Condition::any();
     if let Some(email) = email {
         any = any
-            .add(col("author_email_hash").eq(key.hash(email)))
-            .add(Expr::expr(Func::lower(col("author_email"))).eq(email.to_lowercase()));
+            .add(post::Column::AuthorEmailHash.eq(key.hash(email)))
+            .add(
+                Expr::expr(Func::lower(Expr::col(post::Column::AuthorEmail)))
+                    .eq(email.to_lowercase()),
+            );
     }
     if !ids.is_empty() {
-        any = any.add(col("id").is_in(ids.iter().copied()));
+        any = any.add(post::Column::Id.is_in(ids.iter().copied()));
     }
-    select.cond_where(any);
-    let rows = txn.query_all(&select).await?;
+    let rows = post::Entity::find().filter(any).all(txn).await?;
     let mut erased = Vec::new();
-    for row in rows {
-        let before = <post::Model as sea_orm::FromQueryResult>::from_query_result(&row, "")?;
+    for before in rows {
         let changes = post::ActiveModel {
             author_name: Set(crate::privacy::ERASED_NAME.to_owned()),
             author_email: Set(None),
