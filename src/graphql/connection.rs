@@ -7,8 +7,7 @@ use std::borrow::Cow;
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, OutputType, TypeName};
 
-use crate::db::page::{Page, SortKey};
-use crate::graphql::loader::Row;
+use crate::db::page::{Page, Row, SortKey};
 
 /// A page of a list of `T`.
 pub struct Conn<T> {

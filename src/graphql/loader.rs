@@ -21,12 +21,10 @@ use futures_util::stream::FuturesUnordered;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
-use crate::db::page::{Page, PageArgs, PageRequest, SortKey};
+use crate::db::page::{Page, PageArgs, PageRequest, Row, SortKey};
 pub use crate::directory::relation::Relation;
 use crate::error::{AppError, AppResult};
 use crate::vocab::CareDomain;
-
-pub use crate::db::page::Row;
 
 /// Loads rows and relations for one request, as seen by its viewer.
 pub struct DbLoader {

@@ -20,10 +20,9 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
-use crate::db::page::{Listing, Page, PageArgs, PageRequest};
+use crate::db::page::{Listing, Page, PageArgs, PageRequest, Row};
 use crate::error::AppResult;
 use crate::graphql::connection::wants_total;
-use crate::graphql::loader::Row;
 
 /// The root query type: everything that can be read.
 #[derive(MergedObject, Default)]
