@@ -17,7 +17,6 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
 /// The most items one page may hold.
@@ -690,48 +689,4 @@ pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
     fn key(&self, sort: &SortKey) -> KeyValue;
     /// Which rows exist for the API (not deleted).
     fn visible() -> Condition;
-
-    /// Which rows `viewer` may see; the same as [`Row::visible`] unless a table has rows that
-    /// only some callers may see.
-    fn visible_to(_viewer: &Viewer) -> Condition {
-        Self::visible()
-    }
-}
-
-/// The rows of `M`'s table among `ids` that `viewer` may see (in no particular order).
-pub async fn visible_by_ids<M: Row>(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    ids: impl IntoIterator<Item = i32>,
-) -> AppResult<Vec<M>> {
-    let table = Alias::new(M::TABLE);
-    let mut select = Query::select();
-    select
-        .column((table.clone(), Asterisk))
-        .from(table.clone())
-        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("id"))).is_in(ids)));
-    db.query_all(&select)
-        .await?
-        .iter()
-        .map(|row| Ok(M::from_query_result(row, "")?))
-        .collect()
-}
-
-/// The row of `M`'s table with this slug, if `viewer` may see it.
-pub async fn visible_by_slug<M: Row>(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    slug: &str,
-) -> AppResult<Option<M>> {
-    let table = Alias::new(M::TABLE);
-    let mut select = Query::select();
-    select
-        .column((table.clone(), Asterisk))
-        .from(table.clone())
-        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("slug"))).eq(slug)));
-    Ok(db
-        .query_one(&select)
-        .await?
-        .map(|row| M::from_query_result(&row, ""))
-        .transpose()?)
 }

@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 use crate::auth::{Viewer, policy};
 use crate::db::page::{KeyKind, KeyValue, Listing, Row, SortKey};
 use crate::directory::id::{GlobalId, NodeType};
+use crate::directory::visible::Visible;
 use crate::entity::{audit_log, issued_token};
 use crate::error::AppResult;
 
@@ -156,3 +157,7 @@ pub fn audit_log(viewer: &Viewer, filter: &AuditFilter) -> AppResult<Listing> {
         sort: NEWEST_ENTRY,
     })
 }
+
+impl Visible for issued_token::Model {}
+
+impl Visible for audit_log::Model {}

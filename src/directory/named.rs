@@ -33,6 +33,8 @@ macro_rules! named_row {
                 $crate::db::page::not_deleted(Self::TABLE)
             }
         }
+
+        impl $crate::directory::visible::Visible for $module::Model {}
     };
 }
 pub(crate) use named_row;

@@ -23,6 +23,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::Viewer;
 use crate::db::page::{Page, PageArgs, PageRequest, Row, SortKey};
 pub use crate::directory::relation::Relation;
+use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
 use crate::vocab::CareDomain;
 
@@ -151,14 +152,17 @@ impl<M> Hash for ById<M> {
     }
 }
 
-impl<M: Row> Loader<ById<M>> for DbLoader {
+impl<M: Visible> Loader<ById<M>> for DbLoader {
     type Value = M;
     type Error = AppError;
 
     async fn load(&self, keys: &[ById<M>]) -> Result<HashMap<ById<M>, M>, AppError> {
-        let rows =
-            crate::db::page::visible_by_ids::<M>(&self.db, &self.viewer, keys.iter().map(|k| k.0))
-                .await?;
+        let rows = crate::directory::visible::by_ids::<M>(
+            &self.db,
+            &self.viewer,
+            keys.iter().map(|k| k.0),
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(|model| (ById::new(model.id()), model))
@@ -264,7 +268,7 @@ fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<DbLoader> {
 }
 
 /// Rows by id (invisible and missing ones are left out).
-pub async fn by_ids<M: Row>(ctx: &Context<'_>, ids: &[i32]) -> AppResult<HashMap<i32, M>> {
+pub async fn by_ids<M: Visible>(ctx: &Context<'_>, ids: &[i32]) -> AppResult<HashMap<i32, M>> {
     let found = loader(ctx)
         .load_many(ids.iter().map(|id| ById::<M>::new(*id)))
         .await?;
@@ -275,7 +279,7 @@ pub async fn by_ids<M: Row>(ctx: &Context<'_>, ids: &[i32]) -> AppResult<HashMap
 }
 
 /// A row by id, if it exists and is visible.
-pub async fn by_id<M: Row>(ctx: &Context<'_>, id: i32) -> AppResult<Option<M>> {
+pub async fn by_id<M: Visible>(ctx: &Context<'_>, id: i32) -> AppResult<Option<M>> {
     loader(ctx).load_one(ById::<M>::new(id)).await
 }
 

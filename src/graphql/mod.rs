@@ -21,6 +21,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
 use crate::db::page::{Listing, Page, PageArgs, PageRequest, Row};
+use crate::directory::visible::Visible;
 use crate::error::AppResult;
 use crate::graphql::connection::wants_total;
 
@@ -164,6 +165,6 @@ pub async fn list<M: Row>(
 }
 
 /// The visible row of `M`'s table with this slug.
-pub async fn find_by_slug<M: Row>(ctx: &Context<'_>, slug: &str) -> AppResult<Option<M>> {
-    crate::db::page::visible_by_slug(db(ctx), viewer(ctx), slug).await
+pub async fn find_by_slug<M: Visible>(ctx: &Context<'_>, slug: &str) -> AppResult<Option<M>> {
+    crate::directory::visible::by_slug(db(ctx), viewer(ctx), slug).await
 }

@@ -16,6 +16,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStateme
 use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::directory::organization::ids_of_slugs;
+use crate::directory::visible::Visible;
 use crate::entity::event;
 use crate::error::{AppError, AppResult};
 
@@ -236,3 +237,5 @@ async fn exists(db: &impl ConnectionTrait, table: &'static str, slug: &str) -> A
         None => Err(AppError::not_found(&format!("{table} `{slug}`"))),
     }
 }
+
+impl Visible for event::Model {}

@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, LikeExpr, Query, Sel
 
 use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
+use crate::directory::visible::Visible;
 use crate::entity::organization;
 use crate::error::AppResult;
 use crate::text::words;
@@ -231,3 +232,5 @@ pub async fn care_domains(
     }
     Ok(out)
 }
+
+impl Visible for organization::Model {}

@@ -8,6 +8,7 @@ use crate::auth::{Viewer, policy};
 use crate::db::page::Row;
 use crate::db::page::{KeyKind, KeyValue, Listing, SortKey, not_deleted};
 use crate::directory::organization::ids_of_slugs;
+use crate::directory::visible::Visible;
 use crate::entity::post;
 use crate::vocab::{PostKind, PostStatus};
 
@@ -50,7 +51,9 @@ impl Row for post::Model {
     fn visible() -> Condition {
         not_deleted(TABLE)
     }
+}
 
+impl Visible for post::Model {
     fn visible_to(viewer: &Viewer) -> Condition {
         not_deleted(TABLE).add(policy::visible_posts(viewer))
     }

@@ -1,0 +1,55 @@
+//! Which rows each caller may see, and the reads by id and by slug that every type shares.
+
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
+
+use crate::auth::Viewer;
+use crate::db::page::Row;
+use crate::error::AppResult;
+
+/// A row type the API reads: which of its rows a caller may see.
+pub trait Visible: Row {
+    /// Which rows `viewer` may see; the same as [`Row::visible`] unless a table has rows that
+    /// only some callers may see (`auth::policy` says who).
+    fn visible_to(_viewer: &Viewer) -> Condition {
+        Self::visible()
+    }
+}
+
+/// The rows of `M`'s table among `ids` that `viewer` may see (in no particular order).
+pub async fn by_ids<M: Visible>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<Vec<M>> {
+    let table = Alias::new(M::TABLE);
+    let mut select = Query::select();
+    select
+        .column((table.clone(), Asterisk))
+        .from(table.clone())
+        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("id"))).is_in(ids)));
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok(M::from_query_result(row, "")?))
+        .collect()
+}
+
+/// The row of `M`'s table with this slug, if `viewer` may see it.
+pub async fn by_slug<M: Visible>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    slug: &str,
+) -> AppResult<Option<M>> {
+    let table = Alias::new(M::TABLE);
+    let mut select = Query::select();
+    select
+        .column((table.clone(), Asterisk))
+        .from(table.clone())
+        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("slug"))).eq(slug)));
+    Ok(db
+        .query_one(&select)
+        .await?
+        .map(|row| M::from_query_result(&row, ""))
+        .transpose()?)
+}
