@@ -16,23 +16,36 @@ pub trait Visible: Row {
     }
 }
 
-/// The rows of `M`'s table among `ids` that `viewer` may see (in no particular order).
-pub async fn by_ids<M: Visible>(
+/// The rows of `M`'s table that `viewer` may see and `column` holds one of `values` for.
+async fn visible_where<M: Visible>(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
-    ids: impl IntoIterator<Item = i32>,
+    column: &'static str,
+    values: Vec<sea_orm::Value>,
 ) -> AppResult<Vec<M>> {
     let table = Alias::new(M::TABLE);
     let mut select = Query::select();
     select
         .column((table.clone(), Asterisk))
         .from(table.clone())
-        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("id"))).is_in(ids)));
+        .cond_where(
+            M::visible_to(viewer).add(Expr::col((table, Alias::new(column))).is_in(values)),
+        );
     db.query_all(&select)
         .await?
         .iter()
         .map(|row| Ok(M::from_query_result(row, "")?))
         .collect()
+}
+
+/// The rows of `M`'s table among `ids` that `viewer` may see (in no particular order).
+pub async fn by_ids<M: Visible>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<Vec<M>> {
+    let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
+    visible_where(db, viewer, "id", ids).await
 }
 
 /// The row of `M`'s table with this slug, if `viewer` may see it.
@@ -41,15 +54,6 @@ pub async fn by_slug<M: Visible>(
     viewer: &Viewer,
     slug: &str,
 ) -> AppResult<Option<M>> {
-    let table = Alias::new(M::TABLE);
-    let mut select = Query::select();
-    select
-        .column((table.clone(), Asterisk))
-        .from(table.clone())
-        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new("slug"))).eq(slug)));
-    Ok(db
-        .query_one(&select)
-        .await?
-        .map(|row| M::from_query_result(&row, ""))
-        .transpose()?)
+    let rows = visible_where(db, viewer, "slug", vec![slug.into()]).await?;
+    Ok(rows.into_iter().next())
 }
