@@ -176,6 +176,12 @@ pub struct Config {
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 30, global = true)]
     pub retention_days: u32,
 
+    /// Days the change feed keeps every change: older changes are compacted to the latest per
+    /// object (hourly), and a cursor older than this is refused (the partner starts again from
+    /// the snapshot).
+    #[arg(long, env = "FEED_HORIZON_DAYS", default_value_t = 30, global = true)]
+    pub feed_horizon_days: u32,
+
     /// Largest request body in bytes; a larger one is answered 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
@@ -330,6 +336,7 @@ impl Config {
             jwt_audience: "network-directory".to_owned(),
             email_hash_key: None,
             retention_days: 30,
+            feed_horizon_days: 30,
             max_body_bytes: 64 * 1024,
             max_query_bytes: 16 * 1024,
             max_depth: 12,

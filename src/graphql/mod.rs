@@ -5,6 +5,7 @@ pub mod access;
 pub mod connection;
 pub mod cost;
 pub mod event;
+pub mod feed;
 pub mod field_errors;
 pub mod loader;
 pub mod node;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     post::PostQuery,
     access::AccessQuery,
     event::EventQuery,
+    feed::FeedQuery,
 );
 
 /// The root mutation type: every change, each taking one `input` and returning a payload with

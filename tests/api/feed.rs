@@ -166,3 +166,581 @@ async fn identifiers_are_validated_as_user_errors(app: TestApp) {
     );
     assert_eq!(app.fingerprint().await, before, "nothing was written");
 }
+
+on_both_databases!(
+    the_feed_is_for_partners_and_administrators,
+    the_feed_replays_the_seed_in_order,
+    changes_show_the_object_as_it_is_now,
+    posts_appear_when_published_and_leave_as_tombstones,
+    link_changes_are_changes_of_the_object_carrying_them,
+    the_feed_pages_filters_and_refuses_bad_input,
+    compaction_keeps_the_latest_change_and_refuses_older_cursors,
+);
+
+const CHANGES: &str = r#"query($after: String, $first: Int, $types: [ChangeType!]) {
+  changes(after: $after, first: $first, types: $types) {
+    edges { cursor node { cursor operation type objectId tombstone object occurredAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+/// Reads the whole feed after `after` as `caller`, page by page; returns the changes and the
+/// cursor to continue from.
+async fn read_feed(
+    caller: &crate::common::Caller<'_>,
+    after: Option<String>,
+) -> (Vec<Value>, Option<String>) {
+    let mut after = after;
+    let mut changes = Vec::new();
+    loop {
+        let data = caller
+            .data(CHANGES, json!({ "after": after, "first": 1000 }))
+            .await;
+        let page = &data["changes"];
+        for edge in page["edges"].as_array().unwrap() {
+            assert_eq!(edge["cursor"], edge["node"]["cursor"]);
+            changes.push(edge["node"].clone());
+        }
+        if let Some(end) = page["pageInfo"]["endCursor"].as_str() {
+            after = Some(end.to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            return (changes, after);
+        }
+    }
+}
+
+/// The changes of one object.
+fn of<'a>(changes: &'a [Value], id: &Value) -> Vec<&'a Value> {
+    changes.iter().filter(|c| c["objectId"] == *id).collect()
+}
+
+async fn the_feed_is_for_partners_and_administrators(app: TestApp) {
+    let query = "{ changes(first: 1) { nodes { type } } }";
+    let anonymous = app.query(query, json!({})).await;
+    assert_eq!(anonymous["data"], json!({ "changes": null }));
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let organization = app
+        .as_org("ggz-friesland")
+        .await
+        .query(query, json!({}))
+        .await;
+    assert_eq!(organization["data"], json!({ "changes": null }));
+    assert_eq!(organization["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    for caller in [app.as_partner(), app.as_admin()] {
+        let data = caller.data(query, json!({})).await;
+        assert_eq!(data["changes"]["nodes"].as_array().unwrap().len(), 1);
+    }
+}
+
+/// The seed is journaled: reading the feed from the start creates every seeded object, as the
+/// read API shows it to partners.
+async fn the_feed_replays_the_seed_in_order(app: TestApp) {
+    let (changes, end) = read_feed(&app.as_partner(), None).await;
+    assert!(end.is_some());
+    let mut positions: Vec<i64> = Vec::new();
+    for change in &changes {
+        assert_eq!(change["operation"], "CREATE");
+        assert_eq!(change["tombstone"], false);
+        assert_eq!(change["object"]["id"], change["objectId"]);
+        positions.push(decode_position(change["cursor"].as_str().unwrap()));
+    }
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "in order");
+    for (change_type, table) in [
+        ("ORGANIZATION", "organization"),
+        ("PARTNER", "partner"),
+        ("REGION", "region"),
+        ("TARGET_GROUP", "target_group"),
+        ("THEME", "theme"),
+        ("TAG", "tag"),
+        ("POST", "post"),
+        ("EVENT", "event"),
+        ("EVENT_KIND", "event_kind"),
+    ] {
+        let listed = changes.iter().filter(|c| c["type"] == change_type).count() as i64;
+        assert_eq!(
+            listed,
+            app.count(&format!("SELECT COUNT(*) FROM {table}")).await,
+            "{change_type}"
+        );
+        assert!(listed > 0, "the seed has {change_type}");
+    }
+    // The object is the read API's, field by field.
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    let object = &of(&changes, &json!(friesland))[0]["object"];
+    let read = app
+        .as_partner()
+        .data(
+            r#"{ organization(slug: "ggz-friesland") { id slug name alsoKnownAs description
+                 website logoUrl city size status joinedOn joinedNote publicEmail publicPhone
+                 contactName contactEmail contactPhone kvkNumber agbCode websiteDomain careDomains
+                 createdAt updatedAt version
+                 regions { nodes { id } } targetGroups { nodes { id } } themes { nodes { id } }
+                 tags { nodes { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    let mut expected = read["organization"].clone();
+    for (list, ids) in [
+        ("regions", "regionIds"),
+        ("targetGroups", "targetGroupIds"),
+        ("themes", "themeIds"),
+        ("tags", "tagIds"),
+    ] {
+        let nodes: Vec<Value> = expected[list]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].clone())
+            .collect();
+        expected.as_object_mut().unwrap().remove(list);
+        expected[ids] = json!(nodes);
+    }
+    assert_eq!(*object, expected);
+}
+
+/// The sequence number behind a cursor (the tests know what clients must not rely on).
+fn decode_position(cursor: &str) -> i64 {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .unwrap();
+    String::from_utf8(text)
+        .unwrap()
+        .strip_prefix("Change:")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A change carries the object as it is when the feed is read; partners see contact persons,
+/// never the administrators' fields.
+async fn changes_show_the_object_as_it_is_now(app: TestApp) {
+    let partner = app.as_partner();
+    let (_, start) = read_feed(&partner, None).await;
+    let admin = app.as_admin();
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    let updated = admin
+        .data(
+            UPDATE,
+            json!({ "input": { "id": friesland, "version": 1, "kvkNumber": "41000001" } }),
+        )
+        .await;
+    assert_eq!(updated["updateOrganization"]["userErrors"], json!([]));
+    admin
+        .data(
+            "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { version } } }",
+            json!({ "input": { "id": friesland, "version": 2, "contactName": "Anna de Vries", "city": "Leeuwarden" } }),
+        )
+        .await;
+    let (changes, _) = read_feed(&partner, start.clone()).await;
+    assert_eq!(changes.len(), 2);
+    for change in &changes {
+        assert_eq!(change["operation"], "UPDATE");
+        assert_eq!(change["type"], "ORGANIZATION");
+        assert_eq!(change["objectId"], json!(friesland));
+        // Both show the organization now: version 3, with both changes.
+        let object = &change["object"];
+        assert_eq!(object["version"], 3);
+        assert_eq!(object["kvkNumber"], "41000001");
+        assert_eq!(object["city"], "Leeuwarden");
+        assert_eq!(object["contactName"], "Anna de Vries");
+        assert!(object.get("internalNotes").is_none());
+    }
+    // Administrators read the feed as partners do.
+    let (as_admin, _) = read_feed(&admin, start.clone()).await;
+    assert_eq!(
+        as_admin.iter().map(|c| &c["object"]).collect::<Vec<_>>(),
+        changes.iter().map(|c| &c["object"]).collect::<Vec<_>>()
+    );
+
+    // A deletion: the earlier changes now read as tombstones too.
+    admin
+        .data(
+            "mutation($id: ID!) { deleteOrganization(input: {id: $id, version: 3}) { deletedId } }",
+            json!({ "id": friesland }),
+        )
+        .await;
+    let (changes, _) = read_feed(&partner, start).await;
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (
+                c["operation"].clone(),
+                c["tombstone"].clone(),
+                c["object"].clone()
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (json!("UPDATE"), json!(true), Value::Null),
+            (json!("UPDATE"), json!(true), Value::Null),
+            (json!("DELETE"), json!(true), Value::Null),
+        ]
+    );
+}
+
+const MODERATE: &str = "mutation($id: ID!, $v: Int!, $d: ModerationDecision!) { moderatePost(input: {id: $id, version: $v, decision: $d}) { post { status version } } }";
+
+/// A contribution is unknown to partners while it waits; it appears when it is published, and
+/// leaves as a tombstone when it is rejected after all. An erasure shows the post without the
+/// author's name; the e-mail address is never in the feed.
+async fn posts_appear_when_published_and_leave_as_tombstones(app: TestApp) {
+    let partner = app.as_partner();
+    let (_, start) = read_feed(&partner, None).await;
+    let submit = r#"mutation($title: String!) { submitPost(input: {kind: IDEA, title: $title, body: "Tekst.",
+        authorName: "Marieke", authorEmail: "marieke@example.org"}) { post { id } } }"#;
+    let published =
+        app.data(submit, json!({ "title": "Gepubliceerd" })).await["submitPost"]["post"]["id"]
+            .clone();
+    let refused =
+        app.data(submit, json!({ "title": "Geweigerd" })).await["submitPost"]["post"]["id"].clone();
+    let (changes, _) = read_feed(&partner, start.clone()).await;
+    assert_eq!(
+        changes,
+        Vec::<Value>::new(),
+        "pending posts are not announced"
+    );
+
+    let admin = app.as_admin();
+    admin
+        .data(MODERATE, json!({ "id": refused, "v": 1, "d": "REJECT" }))
+        .await;
+    admin
+        .data(MODERATE, json!({ "id": published, "v": 1, "d": "PUBLISH" }))
+        .await;
+    let (changes, after_publish) = read_feed(&partner, start.clone()).await;
+    assert_eq!(
+        changes.len(),
+        1,
+        "never published, never announced: {changes:#?}"
+    );
+    let change = &changes[0];
+    assert_eq!(
+        (&change["type"], &change["objectId"], &change["operation"]),
+        (&json!("POST"), &published, &json!("UPDATE"))
+    );
+    let object = &change["object"];
+    assert_eq!(object["title"], "Gepubliceerd");
+    assert_eq!(object["authorName"], "Marieke");
+    assert_eq!(object["status"], "PUBLISHED");
+    let text = object.to_string();
+    assert!(!text.contains("marieke@example.org"), "{text}");
+    assert!(object.get("authorEmail").is_none());
+
+    // Erasure: the post stays, without the name.
+    admin
+        .data(
+            r#"mutation { eraseAuthor(input: {authorEmail: "marieke@example.org"}) { erasedPosts } }"#,
+            json!({}),
+        )
+        .await;
+    let (changes, _) = read_feed(&partner, after_publish.clone()).await;
+    assert_eq!(
+        changes.len(),
+        1,
+        "only the published post's erasure: {changes:#?}"
+    );
+    assert_eq!(changes[0]["object"]["authorName"], "[verwijderd]");
+    assert_eq!(changes[0]["object"]["version"], 3);
+
+    // Rejected after all: a tombstone.
+    admin
+        .data(MODERATE, json!({ "id": published, "v": 3, "d": "REJECT" }))
+        .await;
+    let (changes, _) = read_feed(&partner, after_publish).await;
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c["tombstone"] == json!(true)));
+
+    // An organization's post is published at once.
+    let own = app
+        .as_org("kwintes")
+        .await
+        .data(
+            r#"mutation { submitPost(input: {kind: NEWS, title: "Nieuws", body: "Tekst.", authorName: "Redactie"}) { post { id } } }"#,
+            json!({}),
+        )
+        .await["submitPost"]["post"]["id"]
+        .clone();
+    let (changes, _) = read_feed(&partner, start).await;
+    let created = of(&changes, &own);
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["operation"], "CREATE");
+    assert_eq!(
+        created[0]["object"]["organizationId"],
+        json!(
+            app.id_of(NodeType::Organization, "organization", "kwintes")
+                .await
+        )
+    );
+}
+
+/// Every change of a link is a change of the object that carries it: an organization's regions,
+/// a post's themes, an event's hosts and its report.
+async fn link_changes_are_changes_of_the_object_carrying_them(app: TestApp) {
+    let partner = app.as_partner();
+    let (_, start) = read_feed(&partner, None).await;
+    let admin = app.as_admin();
+    let region = app.id_of(NodeType::Region, "region", "friesland").await;
+    let theme = app
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
+        .await;
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    admin
+        .data(
+            UPDATE,
+            json!({ "input": { "id": friesland, "version": 1, "regionIds": [region] } }),
+        )
+        .await;
+    let post = admin
+        .data(
+            r#"mutation($t: ID!) { submitPost(input: {kind: NEWS, title: "Verslag", body: "Tekst.", authorName: "Redactie", themeIds: [$t]}) { post { id } } }"#,
+            json!({ "t": theme }),
+        )
+        .await["submitPost"]["post"]["id"]
+        .clone();
+    admin
+        .data(
+            r#"mutation($id: ID!) { updatePost(input: {id: $id, version: 1, themeIds: []}) { post { version } } }"#,
+            json!({ "id": post }),
+        )
+        .await;
+    let event = admin
+        .data(
+            r#"mutation($k: ID!, $o: ID!, $p: ID!) { createEvent(input: {title: "Dialoog", kindId: $k,
+                startsAt: "2040-01-15T10:00:00+01:00", endsAt: "2040-01-15T12:00:00+01:00",
+                hostOrganizationIds: [$o], reportPostId: $p}) { event { id } userErrors { field } } }"#,
+            json!({ "k": app.id_of(NodeType::EventKind, "event_kind", "dialoog").await,
+                    "o": friesland, "p": post }),
+        )
+        .await["createEvent"]["event"]["id"]
+        .clone();
+    let (changes, after) = read_feed(&partner, start).await;
+    let types: Vec<&Value> = changes.iter().map(|c| &c["type"]).collect();
+    assert_eq!(
+        types,
+        vec![
+            &json!("ORGANIZATION"),
+            &json!("POST"),
+            &json!("POST"),
+            &json!("EVENT")
+        ]
+    );
+    assert_eq!(changes[0]["object"]["regionIds"], json!([region]));
+    assert_eq!(changes[1]["object"]["themeIds"], json!([]), "as it is now");
+    let shown = &changes[3]["object"];
+    assert_eq!(shown["hostOrganizationIds"], json!([friesland]));
+    assert_eq!(shown["reportPostId"], post);
+
+    // The report is shown while it is published: its rejection changes the event too.
+    admin
+        .data(MODERATE, json!({ "id": post, "v": 2, "d": "REJECT" }))
+        .await;
+    let (changes, _) = read_feed(&partner, after).await;
+    let summary: Vec<(Value, Value, bool)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["type"].clone(),
+                c["objectId"].clone(),
+                c["tombstone"] == json!(true),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (json!("POST"), post.clone(), true),
+            (json!("EVENT"), event, false)
+        ]
+    );
+    assert_eq!(changes[1]["object"]["reportPostId"], Value::Null);
+}
+
+async fn the_feed_pages_filters_and_refuses_bad_input(app: TestApp) {
+    let partner = app.as_partner();
+    let (all, _) = read_feed(&partner, None).await;
+    let page = partner.data(CHANGES, json!({ "first": 2 })).await;
+    let edges = page["changes"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2);
+    assert_eq!(page["changes"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(edges[0]["node"], all[0]);
+    let next = partner
+        .data(
+            CHANGES,
+            json!({ "first": 2, "after": page["changes"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(next["changes"]["edges"][0]["node"], all[2]);
+
+    let themes = partner
+        .data(CHANGES, json!({ "first": 1000, "types": ["THEME", "TAG"] }))
+        .await;
+    let nodes: Vec<Value> = themes["changes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    let expected: Vec<Value> = all
+        .iter()
+        .filter(|c| c["type"] == "THEME" || c["type"] == "TAG")
+        .cloned()
+        .collect();
+    assert_eq!(nodes, expected);
+
+    // The end: an empty page, no cursor to move to.
+    let (_, end) = read_feed(&partner, None).await;
+    let empty = partner.data(CHANGES, json!({ "after": end })).await;
+    assert_eq!(
+        empty["changes"],
+        json!({ "edges": [], "pageInfo": { "hasNextPage": false, "endCursor": null } })
+    );
+
+    for variables in [
+        json!({ "after": "bm90IGEgY3Vyc29y" }),
+        json!({ "after": "!!" }),
+        json!({ "first": 1001 }),
+        json!({ "first": -1 }),
+    ] {
+        let response = partner.query(CHANGES, variables.clone()).await;
+        assert_eq!(response["data"], json!({ "changes": null }), "{variables}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}"
+        );
+    }
+}
+
+/// Compaction keeps the latest change of each object older than the horizon; a cursor before
+/// the horizon is refused with a pointer to the snapshot, later ones read on.
+async fn compaction_keeps_the_latest_change_and_refuses_older_cursors(app: TestApp) {
+    let partner = app.as_partner();
+    let admin = app.as_admin();
+    let (_, start) = read_feed(&partner, None).await;
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    for version in 1..=3 {
+        admin
+            .data(
+                UPDATE,
+                json!({ "input": { "id": friesland, "version": version, "agbCode": format!("0600000{version}") } }),
+            )
+            .await;
+    }
+    let (_, middle) = read_feed(&partner, None).await;
+    let rows_before = app.count("SELECT COUNT(*) FROM change_feed").await;
+    // Thirty-one days on, with a horizon of thirty: everything so far is older.
+    let later = chrono::Utc::now() + chrono::Duration::days(31);
+    let report = network_directory::directory::feed::compaction::compact(&app.db, later, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.removed, 3,
+        "the seed's create and two updates of GGZ Friesland"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM change_feed").await,
+        rows_before - 3
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM change_feed WHERE entity_type = 'organization' AND entity_id = {}",
+            decode_id(&friesland)
+        ))
+        .await,
+        1
+    );
+    // Compacting again removes nothing more.
+    let again = network_directory::directory::feed::compaction::compact(&app.db, later, 30)
+        .await
+        .unwrap();
+    assert_eq!((again.removed, again.horizon), (0, report.horizon));
+    for cursor in [None, start] {
+        let response = partner.query(CHANGES, json!({ "after": cursor })).await;
+        assert_eq!(response["data"], json!({ "changes": null }));
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+        let message = response["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("/export/directory.ndjson"), "{message}");
+    }
+    // At the horizon (the last change before it): nothing lost, nothing refused.
+    let (changes, _) = read_feed(&partner, middle.clone()).await;
+    assert_eq!(changes, Vec::<Value>::new());
+    admin
+        .data(
+            UPDATE,
+            json!({ "input": { "id": friesland, "version": 4, "city": "Drachten" } }),
+        )
+        .await;
+    let (changes, _) = read_feed(&partner, middle).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["object"]["city"], "Drachten");
+}
+
+/// The row id of a global ID.
+fn decode_id(id: &str) -> i64 {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .unwrap();
+    String::from_utf8(text)
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// On PostgreSQL the feed's order rests on the journal's write lock (rows commit in `seq`
+/// order): a trigger refuses any feed row written without it, whatever wrote it.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn feed_rows_need_the_write_lock_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::postgres().await;
+    let insert = "INSERT INTO change_feed (occurred_at, entity_type, entity_id, operation) \
+                  VALUES (now(), 'theme', 1, 'update')";
+    let before = app.count("SELECT COUNT(*) FROM change_feed").await;
+    let refused = app.db.execute_unprepared(insert).await;
+    let message = refused.expect_err("refused without the lock").to_string();
+    assert!(message.contains("write lock"), "{message}");
+    let txn = app.db.begin().await.unwrap();
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(7401)")
+        .await
+        .unwrap();
+    txn.execute_unprepared(insert).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM change_feed").await,
+        before + 1
+    );
+    // The server's own paths take it: a write through the API, the retention job, the seed.
+    let updated = app
+        .as_admin()
+        .data(
+            r#"mutation($id: ID!) { updateTheme(input: {id: $id, version: 1, name: "Naasten"}) { theme { version } } }"#,
+            json!({ "id": app.id_of(NodeType::Theme, "theme", "optrekken-met-naasten").await }),
+        )
+        .await;
+    assert_eq!(updated["updateTheme"]["theme"]["version"], 2);
+    network_directory::privacy::purge(&app.db, &app.email_hash_key, chrono::Utc::now(), 0)
+        .await
+        .unwrap();
+    network_directory::db::seed::seed(&app.db).await.unwrap();
+}
