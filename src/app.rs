@@ -100,6 +100,7 @@ impl App {
             db_health,
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
             introspection: crate::http::introspection::IntrospectionAnswers::default(),
+            exports: crate::http::export::ExportSlots::default(),
             token_checks: crate::auth::TokenChecks::new(data_version.clone()),
             cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),
             schemas: build_schemas(

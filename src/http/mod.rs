@@ -1,9 +1,11 @@
 //! The HTTP surface: the axum router and its layers (CORS, request ids, tracing), GraphiQL at
 //! `/` (see [`graphiql`]), the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz`,
-//! `/metrics` and the calendar feed `/events.ics` (see [`calendar`]).
+//! `/metrics`, the calendar feed `/events.ics` (see [`calendar`]) and the partners' snapshot
+//! `/export/directory.ndjson` (see [`export`]).
 
 pub mod cache;
 pub mod calendar;
+pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
@@ -76,6 +78,8 @@ pub struct AppState {
     pub persisted: persisted::PersistedQueries,
     /// The answers to introspection-only requests computed so far.
     pub introspection: introspection::IntrospectionAnswers,
+    /// Partners' sync: the snapshots being streamed.
+    pub exports: export::ExportSlots,
 }
 
 /// The CORS policy: the configured origins (or any) may read responses; never credentials.
@@ -117,6 +121,7 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
         .route("/graphiql/{*file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/events.ics", get(calendar::events))
+        .route("/export/directory.ndjson", get(export::directory))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -744,3 +744,225 @@ async fn feed_rows_need_the_write_lock_on_postgres() {
         .unwrap();
     network_directory::db::seed::seed(&app.db).await.unwrap();
 }
+
+on_both_databases!(
+    the_snapshot_is_for_partners_and_administrators,
+    the_snapshot_is_what_the_feed_says_at_its_cursor,
+    the_snapshot_is_gzipped_and_revalidated,
+);
+
+/// GETs the snapshot with a token (none: anonymous) and extra headers.
+async fn export(
+    app: &TestApp,
+    token: Option<String>,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(format!("{}/export/directory.ndjson", app.base));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn partner_token(app: &TestApp) -> Option<String> {
+    Some(app.token(
+        network_directory::auth::Role::Partner,
+        "trimbos-instituut",
+        None,
+    ))
+}
+
+/// The lines of a snapshot: the objects and the cursor of the last line.
+fn lines(body: &str) -> (Vec<Value>, String) {
+    assert!(body.ends_with('\n'));
+    let mut lines: Vec<Value> = body
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let last = lines.pop().unwrap();
+    assert_eq!(last.as_object().unwrap().len(), 1, "{last}");
+    (lines, last["cursor"].as_str().unwrap().to_owned())
+}
+
+async fn the_snapshot_is_for_partners_and_administrators(app: TestApp) {
+    let anonymous = export(&app, None, &[]).await;
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.text().await.unwrap().contains("log in"));
+    let organization = export(&app, Some(app.org_token("kwintes").await), &[]).await;
+    assert_eq!(organization.status(), 403);
+    let expired = app
+        .keys
+        .issue(
+            network_directory::auth::Role::Partner,
+            "trimbos-instituut",
+            None,
+            std::time::Duration::from_secs(0),
+        )
+        .unwrap()
+        .0;
+    let bad = export(&app, Some(format!("{expired}x")), &[]).await;
+    assert_eq!(bad.status(), 401);
+    for token in [
+        partner_token(&app),
+        Some(app.token(network_directory::auth::Role::Admin, "steunpunt", None)),
+    ] {
+        let response = export(&app, token, &[]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+        let (objects, _) = lines(&response.text().await.unwrap());
+        assert!(!objects.is_empty());
+    }
+}
+
+/// Every visible object once, as the feed shows it, and the cursor at which it holds: the feed
+/// after it has exactly the changes made since.
+async fn the_snapshot_is_what_the_feed_says_at_its_cursor(app: TestApp) {
+    let partner = app.as_partner();
+    let admin = app.as_admin();
+    // Something to leave out: a deleted theme, a pending and a rejected post.
+    let theme = app
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
+        .await;
+    admin
+        .data(
+            "mutation($id: ID!) { deleteTheme(input: {id: $id, version: 1}) { deletedId } }",
+            json!({ "id": theme }),
+        )
+        .await;
+    let submit = r#"mutation($title: String!) { submitPost(input: {kind: IDEA, title: $title, body: "Tekst.", authorName: "Sam", authorEmail: "sam@example.org"}) { post { id } } }"#;
+    let pending =
+        app.data(submit, json!({ "title": "Wacht" })).await["submitPost"]["post"]["id"].clone();
+    let rejected =
+        app.data(submit, json!({ "title": "Nee" })).await["submitPost"]["post"]["id"].clone();
+    admin
+        .data(MODERATE, json!({ "id": rejected, "v": 1, "d": "REJECT" }))
+        .await;
+
+    let body = export(&app, partner_token(&app), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (objects, cursor) = lines(&body);
+    let (changes, end) = read_feed(&partner, None).await;
+    // The cursor is the feed's head: past the last change partners saw (and the hidden ones
+    // of the pending and rejected posts), nothing after it yet.
+    assert!(decode_position(&cursor) >= decode_position(end.as_deref().unwrap()));
+    assert_eq!(
+        read_feed(&partner, Some(cursor.clone())).await.0,
+        Vec::<Value>::new()
+    );
+    // The feed read from the start, applied in order, is the snapshot.
+    let mut mirror = std::collections::BTreeMap::new();
+    for change in &changes {
+        let key = (
+            change["type"].as_str().unwrap().to_owned(),
+            change["objectId"].as_str().unwrap().to_owned(),
+        );
+        if change["tombstone"] == json!(true) {
+            mirror.remove(&key);
+        } else {
+            mirror.insert(key, change["object"].clone());
+        }
+    }
+    let mut snapshot = std::collections::BTreeMap::new();
+    for line in &objects {
+        assert_eq!(
+            line.as_object().unwrap().len(),
+            3,
+            "type, id, object: {line}"
+        );
+        assert_eq!(line["id"], line["object"]["id"]);
+        let key = (
+            line["type"].as_str().unwrap().to_owned(),
+            line["id"].as_str().unwrap().to_owned(),
+        );
+        assert!(
+            snapshot.insert(key, line["object"].clone()).is_none(),
+            "once: {line}"
+        );
+    }
+    assert_eq!(snapshot, mirror);
+    for left_out in [&json!(theme), &pending, &rejected] {
+        assert!(!objects.iter().any(|l| l["id"] == *left_out), "{left_out}");
+    }
+    assert!(!body.contains("sam@example.org"));
+    // Types in a fixed order, ids ascending within each.
+    let order: Vec<&str> = objects
+        .iter()
+        .map(|l| l["type"].as_str().unwrap())
+        .collect();
+    let mut types = order.clone();
+    types.dedup();
+    assert_eq!(
+        types,
+        [
+            "EVENT_KIND",
+            "REGION",
+            "TARGET_GROUP",
+            "THEME",
+            "TAG",
+            "PARTNER",
+            "ORGANIZATION",
+            "POST",
+            "EVENT"
+        ]
+    );
+
+    // After the cursor: exactly what changed since.
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    admin
+        .data(
+            UPDATE,
+            json!({ "input": { "id": friesland, "version": 1, "agbCode": "06000001" } }),
+        )
+        .await;
+    let (since, _) = read_feed(&partner, Some(cursor)).await;
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0]["objectId"], json!(friesland));
+}
+
+async fn the_snapshot_is_gzipped_and_revalidated(app: TestApp) {
+    let plain = export(&app, partner_token(&app), &[]).await;
+    let etag = plain.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(plain.headers()["vary"], "Authorization");
+    let text = plain.text().await.unwrap();
+
+    let gzipped = export(&app, partner_token(&app), &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["etag"], etag.as_str());
+    let bytes = gzipped.bytes().await.unwrap();
+    assert!(
+        bytes.len() * 3 < text.len(),
+        "{} of {}",
+        bytes.len(),
+        text.len()
+    );
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, text);
+
+    let unchanged = export(&app, partner_token(&app), &[("if-none-match", &etag)]).await;
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(unchanged.text().await.unwrap(), "");
+    app.as_admin()
+        .data(
+            r#"mutation { createTag(input: {name: "Nieuw"}) { tag { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let changed = export(&app, partner_token(&app), &[("if-none-match", &etag)]).await;
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"], etag.as_str());
+    let (objects, _) = lines(&changed.text().await.unwrap());
+    assert!(objects.iter().any(|l| l["object"]["name"] == "Nieuw"));
+}
