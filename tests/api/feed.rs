@@ -966,3 +966,749 @@ async fn the_snapshot_is_gzipped_and_revalidated(app: TestApp) {
     let (objects, _) = lines(&changed.text().await.unwrap());
     assert!(objects.iter().any(|l| l["object"]["name"] == "Nieuw"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The partner's mirror (issue 10, point 7): a partner takes a snapshot and follows the feed
+// into a map of its own while concurrent writers create, update, delete, publish, reject and
+// erase; it crashes and resumes from what it stored; at the end its map is what the read API
+// returns.
+
+/// A caller of one server (by its base URL).
+#[derive(Clone)]
+struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    async fn query(&self, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// The `data` of a request that must succeed.
+    async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.query(query, variables).await;
+        assert!(response.get("errors").is_none(), "{query}: {response:#}");
+        response["data"].clone()
+    }
+
+    /// The payload of a mutation, or `None` when it refers to an object that is gone by now
+    /// (retention purges rejected posts under the writers' feet): `NOT_FOUND`, as an error or
+    /// a user error. Anything else that is not a success fails the test.
+    async fn write(&self, query: &str, variables: Value) -> Option<Value> {
+        let response = self.query(query, variables).await;
+        if let Some(errors) = response.get("errors") {
+            assert_eq!(
+                errors[0]["extensions"]["code"], "NOT_FOUND",
+                "{query}: {response:#}"
+            );
+            return None;
+        }
+        let payload = response["data"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .clone();
+        if let Some(problems) = payload.get("userErrors").and_then(Value::as_array)
+            && !problems.is_empty()
+        {
+            assert!(
+                problems.iter().all(|p| p["code"] == "NOT_FOUND"),
+                "{query}: {response:#}"
+            );
+            return None;
+        }
+        Some(payload)
+    }
+}
+
+/// A small deterministic random source.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n.max(1) as u64) as usize
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> Option<T> {
+        (!items.is_empty()).then(|| items[self.below(items.len())].clone())
+    }
+
+    fn some<T: Clone>(&mut self, items: &[T], most: usize) -> Vec<T> {
+        let n = self.below(most + 1);
+        let mut out: Vec<T> = Vec::new();
+        for _ in 0..n {
+            if let Some(item) = self.pick(items) {
+                out.push(item);
+            }
+        }
+        out
+    }
+}
+
+/// What the writers share: the servers, tokens and the seeded IDs they link to.
+#[derive(Clone)]
+struct World {
+    servers: Vec<String>,
+    client: reqwest::Client,
+    admin: String,
+    regions: Vec<String>,
+    themes: Vec<String>,
+    kind: String,
+}
+
+impl World {
+    fn api(&self, i: usize, token: Option<&String>) -> Api {
+        Api {
+            client: self.client.clone(),
+            base: self.servers[i % self.servers.len()].clone(),
+            token: token.cloned(),
+        }
+    }
+}
+
+/// An object a writer changes, with the version it last wrote.
+#[derive(Clone)]
+struct Owned {
+    id: String,
+    version: i64,
+    email: String,
+}
+
+/// One writer: `ops` writes of every kind, on its own objects and its own seeded
+/// organization (`org`, with its token), spread over the servers.
+async fn writer(world: World, n: usize, org: Owned, org_token: String, ops: usize) -> usize {
+    let mut rng = Rng(0x5eed + n as u64 * 7919);
+    let mut org = org;
+    let (mut orgs, mut tags, mut pending, mut published, mut rejected) = (
+        Vec::<Owned>::new(),
+        Vec::<Owned>::new(),
+        Vec::<Owned>::new(),
+        Vec::<Owned>::new(),
+        Vec::<Owned>::new(),
+    );
+    let (mut own_posts, mut events) = (Vec::<Owned>::new(), Vec::<Owned>::new());
+    let mut written = 0;
+    let owned = |payload: &Value, key: &str| Owned {
+        id: payload[key]["id"].as_str().unwrap().to_owned(),
+        version: payload[key]["version"].as_i64().unwrap(),
+        email: String::new(),
+    };
+    for i in 0..ops {
+        let admin = world.api(i + n, Some(&world.admin));
+        let anonymous = world.api(i + n, None);
+        let own = world.api(i + n, Some(&org_token));
+        let tag_ids: Vec<String> = tags.iter().map(|t| t.id.clone()).collect();
+        let done = match rng.below(14) {
+            0 => {
+                let input = json!({
+                    "name": format!("Zorg w{n} nr {i}"),
+                    "kvkNumber": format!("{:08}", rng.below(99_999_999)),
+                    "regionIds": rng.some(&world.regions, 2),
+                    "themeIds": rng.some(&world.themes, 2),
+                    "tagIds": rng.some(&tag_ids, 2),
+                });
+                let payload = admin
+                    .write("mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id version } userErrors { field code } } }", json!({ "i": input }))
+                    .await;
+                payload.map(|p| orgs.push(owned(&p, "organization")))
+            }
+            1 | 2 if !orgs.is_empty() => {
+                let k = rng.below(orgs.len());
+                if rng.below(4) == 0 && orgs.len() > 1 {
+                    let o = orgs.swap_remove(k);
+                    admin
+                        .write("mutation($id: ID!, $v: Int!) { deleteOrganization(input: {id: $id, version: $v}) { deletedId } }", json!({ "id": o.id, "v": o.version }))
+                        .await
+                        .map(|_| ())
+                } else {
+                    let o = &mut orgs[k];
+                    let input = json!({
+                        "id": o.id, "version": o.version,
+                        "city": format!("Plaats {i}"),
+                        "agbCode": format!("06{:06}", rng.below(999_999)),
+                        "themeIds": rng.some(&world.themes, 3),
+                        "tagIds": rng.some(&tag_ids, 2),
+                    });
+                    admin
+                        .write("mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { version } userErrors { field code } } }", json!({ "i": input }))
+                        .await
+                        .map(|p| o.version = p["organization"]["version"].as_i64().unwrap())
+                }
+            }
+            3 => admin
+                .write("mutation($name: String!) { createTag(input: {name: $name}) { tag { id version } userErrors { field code } } }", json!({ "name": format!("Label w{n} {i}") }))
+                .await
+                .map(|p| tags.push(owned(&p, "tag"))),
+            4 | 5 if !tags.is_empty() => {
+                let k = rng.below(tags.len());
+                if rng.below(3) == 0 {
+                    let t = tags.swap_remove(k);
+                    admin
+                        .write("mutation($id: ID!, $v: Int!) { deleteTag(input: {id: $id, version: $v}) { deletedId } }", json!({ "id": t.id, "v": t.version }))
+                        .await
+                        .map(|_| ())
+                } else {
+                    let t = &mut tags[k];
+                    admin
+                        .write("mutation($id: ID!, $v: Int!, $name: String!) { updateTag(input: {id: $id, version: $v, name: $name}) { tag { version } userErrors { field code } } }", json!({ "id": t.id, "v": t.version, "name": format!("Label w{n} {i} nieuw") }))
+                        .await
+                        .map(|p| t.version = p["tag"]["version"].as_i64().unwrap())
+                }
+            }
+            6 => {
+                let email = format!("w{n}-{i}@example.org");
+                anonymous
+                    .write("mutation($t: String!, $e: String!, $th: [ID!]!) { submitPost(input: {kind: IDEA, title: $t, body: \"Tekst.\", authorName: \"Iemand\", authorEmail: $e, themeIds: $th}) { post { id version } userErrors { field code } } }", json!({ "t": format!("Idee w{n} {i}"), "e": email, "th": rng.some(&world.themes, 2) }))
+                    .await
+                    .map(|p| pending.push(Owned { email, ..owned(&p, "post") }))
+            }
+            7 if !pending.is_empty() => {
+                let mut p = pending.swap_remove(rng.below(pending.len()));
+                let publish = rng.below(10) < 7;
+                let decision = if publish { "PUBLISH" } else { "REJECT" };
+                admin
+                    .write(MODERATE, json!({ "id": p.id, "v": p.version, "d": decision }))
+                    .await
+                    .map(|r| {
+                        p.version = r["post"]["version"].as_i64().unwrap();
+                        if publish { published.push(p) } else { rejected.push(p) }
+                    })
+            }
+            8 if !published.is_empty() || !rejected.is_empty() => {
+                // An unpublication, or a rejected post published after all.
+                let (from, publish) = if !rejected.is_empty() && rng.below(2) == 0 {
+                    (&mut rejected, true)
+                } else if !published.is_empty() {
+                    (&mut published, false)
+                } else {
+                    (&mut rejected, true)
+                };
+                let mut p = from.swap_remove(rng.below(from.len()));
+                let decision = if publish { "PUBLISH" } else { "REJECT" };
+                admin
+                    .write(MODERATE, json!({ "id": p.id, "v": p.version, "d": decision }))
+                    .await
+                    .map(|r| {
+                        p.version = r["post"]["version"].as_i64().unwrap();
+                        if publish { published.push(p) } else { rejected.push(p) }
+                    })
+            }
+            9 if !published.is_empty() || !pending.is_empty() => {
+                let list = if !published.is_empty() && rng.below(3) > 0 { &mut published } else if !pending.is_empty() { &mut pending } else { &mut published };
+                let k = rng.below(list.len());
+                let p = &mut list[k];
+                admin
+                    .write("mutation($e: String!) { eraseAuthor(input: {authorEmail: $e}) { erasedPosts userErrors { field code } } }", json!({ "e": p.email }))
+                    .await
+                    .map(|r| p.version += r["erasedPosts"].as_i64().unwrap())
+            }
+            10 => own
+                .write("mutation($t: String!, $th: [ID!]!, $tg: [ID!]!) { submitPost(input: {kind: NEWS, title: $t, body: \"Nieuws.\", authorName: \"Redactie\", themeIds: $th, tagIds: $tg}) { post { id version } userErrors { field code } } }", json!({ "t": format!("Nieuws w{n} {i}"), "th": rng.some(&world.themes, 2), "tg": rng.some(&tag_ids, 2) }))
+                .await
+                .map(|p| own_posts.push(owned(&p, "post"))),
+            11 if !own_posts.is_empty() => {
+                let k = rng.below(own_posts.len());
+                let p = &mut own_posts[k];
+                own.write("mutation($id: ID!, $v: Int!, $tg: [ID!]!, $th: [ID!]!) { updatePost(input: {id: $id, version: $v, tagIds: $tg, themeIds: $th}) { post { version } userErrors { field code } } }", json!({ "id": p.id, "v": p.version, "tg": rng.some(&tag_ids, 3), "th": rng.some(&world.themes, 2) }))
+                    .await
+                    .map(|r| p.version = r["post"]["version"].as_i64().unwrap())
+            }
+            12 => {
+                let posts: Vec<String> = published.iter().chain(&rejected).chain(&own_posts).map(|p| p.id.clone()).collect();
+                let report = rng.pick(&posts);
+                if events.is_empty() || rng.below(3) == 0 {
+                    let input = json!({
+                        "title": format!("Bijeenkomst w{n} {i}"), "kindId": world.kind,
+                        "startsAt": "2040-01-15T10:00:00+01:00", "endsAt": "2040-01-15T12:00:00+01:00",
+                        "hostOrganizationIds": [org.id], "themeIds": rng.some(&world.themes, 2),
+                        "reportPostId": report,
+                    });
+                    own.write("mutation($i: CreateEventInput!) { createEvent(input: $i) { event { id version } userErrors { field code } } }", json!({ "i": input }))
+                        .await
+                        .map(|p| events.push(owned(&p, "event")))
+                } else {
+                    let k = rng.below(events.len());
+                    let e = &mut events[k];
+                    let participants: Vec<String> = orgs.iter().map(|o| o.id.clone()).collect();
+                    let input = json!({
+                        "id": e.id, "version": e.version, "reportPostId": report,
+                        "participatingOrganizationIds": rng.some(&participants, 2),
+                        "tagIds": rng.some(&tag_ids, 2),
+                    });
+                    own.write("mutation($i: UpdateEventInput!) { updateEvent(input: $i) { event { version } userErrors { field code } } }", json!({ "i": input }))
+                        .await
+                        .map(|p| e.version = p["event"]["version"].as_i64().unwrap())
+                }
+            }
+            _ => {
+                let input = json!({
+                    "id": org.id, "version": org.version,
+                    "websiteDomain": format!("w{n}-{i}.example.nl"),
+                    "regionIds": rng.some(&world.regions, 3),
+                    "careDomains": ["MENTAL_HEALTH_CARE"],
+                    "contactName": format!("Contact {i}"),
+                });
+                own.write("mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { version } userErrors { field code } } }", json!({ "i": input }))
+                    .await
+                    .map(|p| org.version = p["organization"]["version"].as_i64().unwrap())
+            }
+        };
+        if done.is_some() {
+            written += 1;
+        }
+    }
+    written
+}
+
+/// The partner's own store: its map of the directory and the cursor it continues from, kept
+/// together (as a partner's database transaction would).
+#[derive(Clone, Default, PartialEq, Debug)]
+struct Mirror {
+    objects: std::collections::BTreeMap<String, Value>,
+    cursor: Option<String>,
+}
+
+impl Mirror {
+    fn apply(&mut self, change: &Value) {
+        let id = change["objectId"].as_str().unwrap().to_owned();
+        if change["tombstone"] == json!(true) {
+            self.objects.remove(&id);
+        } else {
+            self.objects.insert(id, change["object"].clone());
+        }
+    }
+
+    /// The objects as a client shows them: links to objects it does not hold (deleted, or not
+    /// visible) left out.
+    /// (Sorted: the read API lists them A-Z by name, the feed by creation.)
+    fn shown(&self) -> std::collections::BTreeMap<String, Value> {
+        self.objects
+            .iter()
+            .map(|(id, object)| {
+                let mut object = object.clone();
+                for (key, value) in object.as_object_mut().unwrap() {
+                    if key.ends_with("Ids") {
+                        let kept: Vec<Value> = value
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .filter(|id| self.objects.contains_key(id.as_str().unwrap()))
+                            .cloned()
+                            .collect();
+                        *value = json!(sorted(kept));
+                    } else if key.ends_with("Id")
+                        && key != "id"
+                        && !value
+                            .as_str()
+                            .is_some_and(|id| self.objects.contains_key(id))
+                    {
+                        *value = Value::Null;
+                    }
+                }
+                (id.clone(), object)
+            })
+            .collect()
+    }
+}
+
+fn sorted(mut ids: Vec<Value>) -> Vec<Value> {
+    ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    ids
+}
+
+/// Takes a snapshot into a fresh mirror; the first attempt "crashes" half-way through the body.
+async fn snapshot_into_mirror(api: &Api, crash: bool) -> Option<Mirror> {
+    let response = api
+        .client
+        .get(format!("{}/export/directory.ndjson", api.base))
+        .bearer_auth(api.token.as_ref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut mirror = Mirror::default();
+    let mut response = response;
+    let mut pending = String::new();
+    let mut chunks = 0;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        chunks += 1;
+        if crash && chunks == 2 {
+            return None;
+        }
+        pending.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = pending.find('\n') {
+            let line: Value = serde_json::from_str(&pending[..end]).unwrap();
+            pending.drain(..=end);
+            if let Some(cursor) = line.get("cursor") {
+                mirror.cursor = Some(cursor.as_str().unwrap().to_owned());
+            } else {
+                mirror.objects.insert(
+                    line["id"].as_str().unwrap().to_owned(),
+                    line["object"].clone(),
+                );
+            }
+        }
+    }
+    assert!(mirror.cursor.is_some(), "a snapshot ends with its cursor");
+    Some(mirror)
+}
+
+/// The partner: a snapshot (after one that crashed), then the feed, page by page, storing map
+/// and cursor after each page, "crashing" now and then (a page applied halfway, lost) and
+/// resuming from what it stored; after `stop`, it reads on to the end. Returns the mirror and
+/// how many changes it applied.
+async fn partner(servers: Vec<Api>, stop: tokio::sync::watch::Receiver<bool>) -> (Mirror, usize) {
+    assert!(snapshot_into_mirror(&servers[0], true).await.is_none());
+    let mut stored = snapshot_into_mirror(&servers[servers.len() - 1], false)
+        .await
+        .unwrap();
+    let mut rng = Rng(42);
+    let mut applied = 0;
+    let mut round = 0;
+    loop {
+        round += 1;
+        let finishing = *stop.borrow();
+        let api = &servers[round % servers.len()];
+        let first = 10 + rng.below(90);
+        let data = api
+            .data(CHANGES, json!({ "after": stored.cursor, "first": first }))
+            .await;
+        let edges = data["changes"]["edges"].as_array().unwrap().clone();
+        let mut working = stored.clone();
+        let crash = rng.below(6) == 0 && !edges.is_empty();
+        for (k, edge) in edges.iter().enumerate() {
+            if crash && k == edges.len() / 2 {
+                break;
+            }
+            working.apply(&edge["node"]);
+            working.cursor = Some(edge["cursor"].as_str().unwrap().to_owned());
+        }
+        if crash {
+            // Lost: the half-applied page was never stored.
+            continue;
+        }
+        applied += edges.len();
+        stored = working;
+        if edges.is_empty() {
+            if finishing {
+                return (stored, applied);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+const READ_API: [(&str, &str, &str); 9] = [
+    (
+        "ORGANIZATION",
+        "organizations",
+        "id slug name alsoKnownAs description website logoUrl city size status joinedOn joinedNote publicEmail publicPhone contactName contactEmail contactPhone kvkNumber agbCode websiteDomain careDomains createdAt updatedAt version regions(first: 100) { nodes { id } } targetGroups(first: 100) { nodes { id } } themes(first: 100) { nodes { id } } tags(first: 100) { nodes { id } }",
+    ),
+    (
+        "PARTNER",
+        "partners",
+        "id slug name shortName kind role description website coreTeam publicEmail publicPhone contactName contactEmail contactPhone createdAt updatedAt version",
+    ),
+    (
+        "REGION",
+        "regions",
+        "id slug name kind parent { id } updatedAt version",
+    ),
+    (
+        "TARGET_GROUP",
+        "targetGroups",
+        "id slug name description updatedAt version",
+    ),
+    (
+        "THEME",
+        "themes",
+        "id slug name description updatedAt version",
+    ),
+    ("TAG", "tags", "id slug name description updatedAt version"),
+    (
+        "EVENT_KIND",
+        "eventKinds",
+        "id slug name description updatedAt version",
+    ),
+    (
+        "POST",
+        "posts",
+        "id slug kind title body authorName authorRole organization { id } organizations(first: 100) { nodes { id } } partners(first: 100) { nodes { id } } themes(first: 100) { nodes { id } } tags(first: 100) { nodes { id } } status publishedAt createdAt updatedAt version",
+    ),
+    (
+        "EVENT",
+        "events(when: ALL",
+        "id slug title kind { id } startsAt endsAt timeZone attendance timeNote city venue description capacity registrationUrl report { id } hostOrganizations(first: 100) { nodes { id } } participatingOrganizations(first: 100) { nodes { id } } hostPartners(first: 100) { nodes { id } } participatingPartners(first: 100) { nodes { id } } themes(first: 100) { nodes { id } } tags(first: 100) { nodes { id } } createdAt updatedAt version",
+    ),
+];
+
+/// Everything the read API shows a partner, in the feed's shape: relations as lists of IDs
+/// (`regions` → `regionIds`), single links as IDs (`parent` → `parentId`, `report` →
+/// `reportPostId`).
+async fn read_api(api: &Api) -> std::collections::BTreeMap<String, Value> {
+    let mut all = std::collections::BTreeMap::new();
+    for (_, field, selection) in READ_API {
+        let (name, args) = match field.split_once('(') {
+            Some((name, args)) => (name, format!("{args}, ")),
+            None => (field, String::new()),
+        };
+        let query = format!(
+            "query($after: String) {{ list: {name}({args}first: 20, after: $after) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {selection} }} }} }}"
+        );
+        let mut after: Option<String> = None;
+        loop {
+            let data = api.data(&query, json!({ "after": after })).await;
+            for node in data["list"]["nodes"].as_array().unwrap() {
+                let mut object = serde_json::Map::new();
+                for (key, value) in node.as_object().unwrap() {
+                    match value {
+                        Value::Object(inner) if inner.contains_key("nodes") => {
+                            let ids: Vec<Value> = inner["nodes"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|n| n["id"].clone())
+                                .collect();
+                            let key = format!("{}Ids", key.strip_suffix('s').unwrap());
+                            object.insert(key, json!(sorted(ids)));
+                        }
+                        Value::Object(inner) => {
+                            let key = if key == "report" {
+                                "reportPostId".to_owned()
+                            } else {
+                                format!("{key}Id")
+                            };
+                            object.insert(key, inner["id"].clone());
+                        }
+                        Value::Null
+                            if ["parent", "organization", "report", "kind"]
+                                .contains(&key.as_str()) =>
+                        {
+                            let key = if key == "report" {
+                                "reportPostId".to_owned()
+                            } else {
+                                format!("{key}Id")
+                            };
+                            object.insert(key, Value::Null);
+                        }
+                        _ => {
+                            object.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                all.insert(
+                    node["id"].as_str().unwrap().to_owned(),
+                    Value::Object(object),
+                );
+            }
+            if data["list"]["pageInfo"]["hasNextPage"] != json!(true) {
+                break;
+            }
+            after = data["list"]["pageInfo"]["endCursor"]
+                .as_str()
+                .map(str::to_owned);
+        }
+    }
+    all
+}
+
+/// A server process of the test's own, stopped when dropped (also when the test fails).
+struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the server binary (a second process) on the database at `url`; returns it and its
+/// base URL.
+async fn server_process(url: &str, dir: &std::path::Path) -> (ServerProcess, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_network-directory"))
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", dir)
+        .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("JWT_SECRET", crate::common::TEST_SECRET)
+        .env("EMAIL_HASH_KEY", crate::common::TEST_EMAIL_HASH_KEY)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("RATE_LIMIT_IP_PER_MINUTE", "1000000")
+        .env("RATE_LIMIT_TOKEN_PER_MINUTE", "1000000")
+        .env("RATE_LIMIT_SUBMISSIONS_PER_HOUR", "1000000")
+        .env("MAX_PENDING_POSTS", "1000000")
+        .env("COST_BUDGET_PER_MINUTE", "0")
+        .env("MAX_COMPLEXITY", "1000000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let address = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let address = loop {
+            let line = lines.next().expect("the server logs its address").unwrap();
+            let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+            if let Some(address) = entry["fields"]["address"].as_str() {
+                break address.to_owned();
+            }
+        };
+        // Keep reading, so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        address
+    })
+    .await
+    .unwrap();
+    (ServerProcess(child), format!("http://{address}"))
+}
+
+fn mirror_config(config: &mut network_directory::Config) {
+    config.max_complexity = 1_000_000;
+    config.cost_budget_per_minute = 0;
+}
+
+#[tokio::test]
+async fn a_partner_mirrors_the_directory_on_sqlite() {
+    let app = TestApp::sqlite_with(mirror_config).await;
+    mirror_under_concurrent_writers(&app, vec![app.base.clone()], 4, 400).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn a_partner_mirrors_the_directory_on_postgres_with_two_server_processes() {
+    let app = TestApp::postgres_with(mirror_config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_second, base) = server_process(&app.database_url, dir.path()).await;
+    mirror_under_concurrent_writers(&app, vec![app.base.clone(), base], 6, 300).await;
+}
+
+async fn mirror_under_concurrent_writers(
+    app: &TestApp,
+    servers: Vec<String>,
+    writers: usize,
+    ops: usize,
+) {
+    let started = std::time::Instant::now();
+    let admin = app.token(network_directory::auth::Role::Admin, "steunpunt", None);
+    let partner_token = partner_token(app).unwrap();
+    let ids = |table: &'static str, node_type: NodeType| async move {
+        let rows = app
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                format!("SELECT id FROM {table} WHERE deleted_at IS NULL ORDER BY id"),
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| node_type.encode(r.try_get::<i32>("", "id").unwrap()))
+            .collect::<Vec<_>>()
+    };
+    use sea_orm::ConnectionTrait;
+    let world = World {
+        servers: servers.clone(),
+        client: app.client.clone(),
+        admin,
+        regions: ids("region", NodeType::Region).await,
+        themes: ids("theme", NodeType::Theme).await,
+        kind: app
+            .id_of(NodeType::EventKind, "event_kind", "dialoog")
+            .await,
+    };
+    let organizations = ids("organization", NodeType::Organization).await;
+    assert!(organizations.len() >= writers);
+    let apis: Vec<Api> = servers
+        .iter()
+        .map(|base| Api {
+            client: app.client.clone(),
+            base: base.clone(),
+            token: Some(partner_token.clone()),
+        })
+        .collect();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let reader = tokio::spawn(partner(apis.clone(), stopped));
+    let mut tasks = Vec::new();
+    for (n, org_id) in organizations.iter().take(writers).cloned().enumerate() {
+        let token = app.token(
+            network_directory::auth::Role::Organization,
+            &format!("writer-{n}"),
+            Some(org_id.clone()),
+        );
+        let org = Owned {
+            id: org_id,
+            version: 1,
+            email: String::new(),
+        };
+        tasks.push(tokio::spawn(writer(world.clone(), n, org, token, ops)));
+    }
+    // Retention beside the writers: rejected contributions purged, addresses deleted.
+    let retention = {
+        let db = app.db.clone();
+        let key = app.email_hash_key.clone();
+        tokio::spawn(async move {
+            for _ in 0..5 {
+                tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+                let later = chrono::Utc::now() + chrono::Duration::days(40);
+                network_directory::privacy::purge(&db, &key, later, 30)
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let mut written = 0;
+    for task in tasks {
+        written += task.await.unwrap();
+    }
+    retention.await.unwrap();
+    let writing = started.elapsed();
+    stop.send(true).unwrap();
+    let (mirror, applied) = reader.await.unwrap();
+    assert!(written > writers * ops / 2, "{written} writes");
+
+    let expected = read_api(&apis[0]).await;
+    let shown = mirror.shown();
+    let missing: Vec<&String> = expected
+        .keys()
+        .filter(|k| !shown.contains_key(*k))
+        .collect();
+    let extra: Vec<&String> = shown
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    for (id, object) in &expected {
+        assert_eq!(&shown[id], object, "{id}");
+    }
+    // And a fresh snapshot is the same map.
+    let fresh = snapshot_into_mirror(&apis[0], false).await.unwrap();
+    assert_eq!(fresh.shown(), expected);
+    eprintln!(
+        "mirror: {written} writes by {writers} writers on {} server(s) in {:.1} s; the partner applied {applied} changes; {} objects",
+        servers.len(),
+        writing.as_secs_f64(),
+        expected.len()
+    );
+}

@@ -115,7 +115,9 @@ pub(super) async fn rows<M: Row>(
 }
 
 /// The visible rows of `target` linked from each of `parents` in `link(parent, child)` (where
-/// `extra` holds, e.g. an event role), A-Z by name as the read API lists them.
+/// `extra` holds, e.g. an event role), in the order of their row ids: not by name as the read
+/// API lists them, since renaming a target would then change objects that link to it without a
+/// change of theirs.
 async fn links(
     db: &impl ConnectionTrait,
     (link, parent, child): (&str, &str, &str),
@@ -140,11 +142,7 @@ async fn links(
         .and_where(col(link, parent).is_in(parents.iter().copied()))
         .cond_where(visible(target))
         .cond_where(extra)
-        .order_by(
-            (Alias::new(target_table), Alias::new("sort_name")),
-            Order::Asc,
-        )
-        .order_by((Alias::new(target_table), Alias::new("id")), Order::Asc)
+        .order_by((Alias::new(link), Alias::new(child)), Order::Asc)
         .to_owned();
     for row in db.query_all(&select).await? {
         let parent: i32 = row.try_get("", "parent")?;
