@@ -101,6 +101,11 @@ impl App {
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
             introspection: crate::http::introspection::IntrospectionAnswers::default(),
             exports: crate::http::export::ExportSlots::default(),
+            subscriptions: crate::http::subscription::Subscriptions::new(
+                config.subscription_connections_per_address,
+                Duration::from_secs(config.subscription_idle_secs.max(1)),
+                data_version.clone(),
+            ),
             token_checks: crate::auth::TokenChecks::new(data_version.clone()),
             cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),
             schemas: build_schemas(

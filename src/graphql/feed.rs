@@ -1,10 +1,14 @@
 //! The partners' change feed in GraphQL: `changes(after:, first:, types:)` (partners and
-//! administrators), the change records and their connection. A thin face over
+//! administrators), the change records and their connection, and the subscription
+//! `changes(after:, types:)` delivering the same records live. A thin face over
 //! [`crate::directory::feed`], which decides what each change shows.
 
 use async_graphql::connection::PageInfo;
-use async_graphql::{Context, Enum, ID, Json, Object};
+use async_graphql::{Context, Enum, ID, Json, Object, Subscription};
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use crate::db::changes::DataVersion;
 
 use crate::directory::feed::{self, Audience, FeedRequest, Operation, Position, Record};
 use crate::error::AppResult;
@@ -237,5 +241,46 @@ impl FeedQuery {
             has_next: page.has_next,
             after: request.after.is_some(),
         }))
+    }
+}
+
+/// The live changes (GraphQL subscriptions over WebSocket, `graphql-transport-ws`).
+#[derive(Default)]
+pub struct FeedSubscription;
+
+#[Subscription]
+impl FeedSubscription {
+    /// The changes of the directory as they are committed, the same records as `changes`
+    /// gives, in the same order: partners and administrators every change, anyone else newly
+    /// published posts and changed organizations (their public profiles). From now on, or
+    /// resuming after a cursor (a cursor older than the feed's horizon is refused). A
+    /// change reaches subscribers on every server within a few seconds; an error ends the
+    /// subscription (resume from the last cursor received).
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Resume after this cursor (from now when absent).")] after: Option<String>,
+        #[graphql(
+            desc = "Only changes of objects of these types (all you may follow when \
+                          absent)."
+        )]
+        types: Option<Vec<ChangeType>>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Change>> + use<>> {
+        let audience = Audience::of_subscriber(viewer(ctx));
+        let db = db(ctx).clone();
+        let version = ctx
+            .data_opt::<DataVersion>()
+            .cloned()
+            .unwrap_or_else(DataVersion::local);
+        let start = match after.as_deref() {
+            Some(cursor) => Position::decode(cursor).map_err(async_graphql::Error::from)?,
+            None => feed::head(&db).await.map_err(async_graphql::Error::from)?,
+        };
+        feed::check_position(&db, start)
+            .await
+            .map_err(async_graphql::Error::from)?;
+        let types = types.map(|t| t.into_iter().map(NodeType::from).collect());
+        Ok(feed::live::follow(db, audience, start, types, version)
+            .map(|record| record.map(Change).map_err(async_graphql::Error::from)))
     }
 }

@@ -17,7 +17,7 @@ pub mod region;
 pub mod response_order;
 pub mod vocabulary;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 
@@ -56,8 +56,13 @@ pub struct MutationRoot(
     event::mutation::EventMutation,
 );
 
+/// The root subscription type: the live changes.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(feed::FeedSubscription);
+
 /// The schema type.
-pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type DirectorySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The limits the schema enforces.
 #[derive(Debug, Clone)]
@@ -83,11 +88,11 @@ pub struct Schemas {
     pub introspection: Option<DirectorySchema>,
 }
 
-fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
 }
 

@@ -10,6 +10,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
 pub mod persisted;
+pub mod subscription;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +81,8 @@ pub struct AppState {
     pub introspection: introspection::IntrospectionAnswers,
     /// Partners' sync: the snapshots being streamed.
     pub exports: export::ExportSlots,
+    /// Partners' sync: the subscription connections and their limits.
+    pub subscriptions: subscription::Subscriptions,
 }
 
 /// The CORS policy: the configured origins (or any) may read responses; never credentials.
@@ -119,7 +122,8 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
     router
         .route("/", get(graphiql::page))
         .route("/graphiql/{*file}", get(graphiql::asset))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        // GET: a query, or the WebSocket of subscriptions (see `subscription`).
+        .route("/graphql", get(subscription::get).post(graphql::post))
         .route("/events.ics", get(calendar::events))
         .route("/export/directory.ndjson", get(export::directory))
         .route("/healthz", get(healthz))

@@ -1229,7 +1229,8 @@ async fn writer(world: World, n: usize, org: Owned, org_token: String, ops: usiz
                     .map(|r| p.version = r["post"]["version"].as_i64().unwrap())
             }
             12 => {
-                let posts: Vec<String> = published.iter().chain(&rejected).chain(&own_posts).map(|p| p.id.clone()).collect();
+                // Not rejected ones: retention may purge them at any moment.
+                let posts: Vec<String> = published.iter().chain(&own_posts).map(|p| p.id.clone()).collect();
                 let report = rng.pick(&posts);
                 if events.is_empty() || rng.below(3) == 0 {
                     let input = json!({
@@ -1710,5 +1711,508 @@ async fn mirror_under_concurrent_writers(
         servers.len(),
         writing.as_secs_f64(),
         expected.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live changes: the subscription over WebSocket (graphql-transport-ws).
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const SUBSCRIBE: &str = "subscription($after: String, $types: [ChangeType!]) { changes(after: $after, types: $types) { cursor operation type objectId tombstone object } }";
+
+/// Opens a WebSocket to `base`'s `/graphql` in the graphql-transport-ws protocol.
+async fn socket(base: &str) -> Socket {
+    let mut request = format!("{}/graphql", base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Frame::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next protocol message (JSON), or the close frame's code and reason as
+/// `{"close": code, "reason": …}`; `None` after `wait` without one.
+async fn receive(socket: &mut Socket, wait: std::time::Duration) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next()).await.ok()?;
+        match frame {
+            Some(Ok(Frame::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Frame::Close(frame))) => {
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                return Some(json!({ "close": code, "reason": reason }));
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return Some(json!({ "close": 1006, "reason": "" })),
+        }
+    }
+}
+
+/// A connection acknowledged for `token` (anonymous without one).
+async fn connected(base: &str, token: Option<&str>) -> Socket {
+    let mut socket = socket(base).await;
+    let payload = match token {
+        Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+        None => json!({}),
+    };
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    assert_eq!(
+        receive(&mut socket, SECONDS_10).await,
+        Some(json!({ "type": "connection_ack" }))
+    );
+    socket
+}
+
+const SECONDS_10: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The next `n` changes the subscription `id` delivers.
+async fn changes_of(socket: &mut Socket, id: &str, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let message = receive(socket, SECONDS_10)
+            .await
+            .unwrap_or_else(|| panic!("{} of {n} changes arrived", out.len()));
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id);
+        assert!(message["payload"].get("errors").is_none(), "{message}");
+        out.push(message["payload"]["data"]["changes"].clone());
+    }
+    out
+}
+
+/// Some writes of every kind; returns nothing: the feed says what they were.
+async fn some_writes(app: &TestApp, round: usize) {
+    let admin = app.as_admin();
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    let version = app
+        .count(&format!(
+            "SELECT version FROM organization WHERE id = {}",
+            decode_id(&friesland)
+        ))
+        .await;
+    admin
+        .data(
+            "mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { version } } }",
+            json!({ "i": { "id": friesland, "version": version, "city": format!("Stad {round}"), "contactName": "Anna" } }),
+        )
+        .await;
+    let tag = admin
+        .data(
+            "mutation($n: String!) { createTag(input: {name: $n}) { tag { id } } }",
+            json!({ "n": format!("Live {round}") }),
+        )
+        .await["createTag"]["tag"]["id"]
+        .clone();
+    admin
+        .data(
+            "mutation($id: ID!) { deleteTag(input: {id: $id, version: 1}) { deletedId } }",
+            json!({ "id": tag }),
+        )
+        .await;
+    let submit = r#"mutation($t: String!) { submitPost(input: {kind: IDEA, title: $t, body: "Tekst.", authorName: "Sam"}) { post { id } } }"#;
+    let post = app
+        .data(submit, json!({ "t": format!("Live idee {round}") }))
+        .await["submitPost"]["post"]["id"]
+        .clone();
+    admin
+        .data(MODERATE, json!({ "id": post, "v": 1, "d": "PUBLISH" }))
+        .await;
+    admin
+        .data(MODERATE, json!({ "id": post, "v": 2, "d": "REJECT" }))
+        .await;
+}
+
+/// Which changes, in which order (their objects are each read when delivered, so a later
+/// change may already show).
+fn summary(changes: &[Value]) -> Vec<Value> {
+    changes
+        .iter()
+        .map(|c| json!([c["cursor"], c["type"], c["objectId"], c["operation"]]))
+        .collect()
+}
+
+on_both_databases!(
+    a_subscription_sees_every_change_once_in_order,
+    anonymous_subscribers_see_published_posts_and_public_profiles,
+);
+
+async fn a_subscription_sees_every_change_once_in_order(app: TestApp) {
+    let partner = app.as_partner();
+    let (_, start) = read_feed(&partner, None).await;
+    let token = partner_token(&app).unwrap();
+    let mut live = connected(&app.base, Some(&token)).await;
+    send(
+        &mut live,
+        json!({ "id": "live", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    // The subscription starts at the head: give it a moment to read it before writing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for round in 0..5 {
+        some_writes(&app, round).await;
+    }
+    let (expected, _) = read_feed(&partner, start.clone()).await;
+    assert_eq!(
+        expected.len(),
+        5 * 5,
+        "5 rounds of 5 announced changes: {expected:#?}"
+    );
+    let delivered = changes_of(&mut live, "live", expected.len()).await;
+    assert_eq!(summary(&delivered), summary(&expected));
+    // Once: nothing more comes.
+    assert_eq!(
+        receive(&mut live, std::time::Duration::from_millis(1500)).await,
+        None
+    );
+    // Partners see the partner-only fields, as in the feed.
+    let organization = delivered
+        .iter()
+        .find(|c| c["type"] == "ORGANIZATION")
+        .unwrap();
+    assert_eq!(organization["object"]["contactName"], "Anna");
+
+    // Resuming after a cursor delivers what followed it, then goes on live.
+    let mut resumed = connected(&app.base, Some(&token)).await;
+    send(&mut resumed, json!({ "id": "r", "type": "subscribe",
+        "payload": { "query": SUBSCRIBE, "variables": { "after": expected[19]["cursor"], "types": ["POST", "TAG"] } } })).await;
+    let backlog: Vec<Value> = expected[20..]
+        .iter()
+        .filter(|c| c["type"] == "POST" || c["type"] == "TAG")
+        .cloned()
+        .collect();
+    assert_eq!(
+        summary(&changes_of(&mut resumed, "r", backlog.len()).await),
+        summary(&backlog)
+    );
+    some_writes(&app, 9).await;
+    let more = changes_of(&mut resumed, "r", 4).await;
+    assert_eq!(
+        more.iter().map(|c| c["type"].clone()).collect::<Vec<_>>(),
+        vec![json!("TAG"), json!("TAG"), json!("POST"), json!("POST")]
+    );
+    // Completing it stops it (the server confirms); the connection stays.
+    send(&mut resumed, json!({ "id": "r", "type": "complete" })).await;
+    assert_eq!(
+        receive(&mut resumed, SECONDS_10).await,
+        Some(json!({ "id": "r", "type": "complete" }))
+    );
+    some_writes(&app, 10).await;
+    assert_eq!(
+        receive(&mut resumed, std::time::Duration::from_millis(1500)).await,
+        None
+    );
+
+    // A cursor that is not one, or older than the horizon, is an error of the subscription,
+    // which ends it.
+    send(
+        &mut resumed,
+        json!({ "id": "bad", "type": "subscribe",
+        "payload": { "query": SUBSCRIBE, "variables": { "after": "nonsense" } } }),
+    )
+    .await;
+    let error = receive(&mut resumed, SECONDS_10).await.unwrap();
+    assert_eq!(
+        (&error["id"], &error["type"]),
+        (&json!("bad"), &json!("next"))
+    );
+    assert_eq!(error["payload"]["data"], Value::Null);
+    assert_eq!(
+        error["payload"]["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        receive(&mut resumed, SECONDS_10).await,
+        Some(json!({ "id": "bad", "type": "complete" }))
+    );
+}
+
+async fn anonymous_subscribers_see_published_posts_and_public_profiles(app: TestApp) {
+    let mut live = connected(&app.base, None).await;
+    send(
+        &mut live,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let admin = app.as_admin();
+    let friesland = app
+        .id_of(NodeType::Organization, "organization", "ggz-friesland")
+        .await;
+    admin
+        .data(
+            "mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { version } } }",
+            json!({ "i": { "id": friesland, "version": 1, "city": "Leeuwarden", "contactName": "Anna" } }),
+        )
+        .await;
+    admin
+        .data(
+            r#"mutation { createTag(input: {name: "Stil"}) { tag { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let post = app
+        .data(
+            r#"mutation { submitPost(input: {kind: IDEA, title: "Live", body: "Tekst.", authorName: "Sam", authorEmail: "sam@example.org"}) { post { id } } }"#,
+            json!({}),
+        )
+        .await["submitPost"]["post"]["id"]
+        .clone();
+    admin
+        .data(MODERATE, json!({ "id": post, "v": 1, "d": "PUBLISH" }))
+        .await;
+    // The organization's public profile and the published post; no tag, no pending post.
+    let delivered = changes_of(&mut live, "1", 2).await;
+    let profile = &delivered[0]["object"];
+    assert_eq!(
+        (&delivered[0]["type"], &profile["city"]),
+        (&json!("ORGANIZATION"), &json!("Leeuwarden"))
+    );
+    assert!(profile.get("contactName").is_none(), "{profile}");
+    assert_eq!(
+        (&delivered[1]["type"], &delivered[1]["objectId"]),
+        (&json!("POST"), &post)
+    );
+    assert_eq!(delivered[1]["object"]["title"], "Live");
+    assert!(!delivered[1].to_string().contains("sam@example.org"));
+    admin
+        .data(MODERATE, json!({ "id": post, "v": 2, "d": "REJECT" }))
+        .await;
+    let rejected = changes_of(&mut live, "1", 1).await;
+    assert_eq!(
+        (&rejected[0]["objectId"], &rejected[0]["tombstone"]),
+        (&post, &json!(true))
+    );
+    assert_eq!(
+        receive(&mut live, std::time::Duration::from_millis(1500)).await,
+        None
+    );
+}
+
+fn ws_config(config: &mut network_directory::Config) {
+    config.subscription_connections_per_address = 3;
+    config.subscription_idle_secs = 1;
+}
+
+/// The limits of a public server: connections per address, subscriptions per connection,
+/// subscriptions only, an idle timeout, and the token checked at connect, at expiry and on
+/// revocation.
+#[tokio::test]
+async fn subscriptions_are_limited() {
+    let app = TestApp::sqlite_with(ws_config).await;
+    let partner = partner_token(&app).unwrap();
+
+    // Without the protocol: no upgrade.
+    let mut request = format!("{}/graphql", app.base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().remove("sec-websocket-protocol");
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
+
+    // A bad token closes the connection at init (4403).
+    let mut bad = socket(&app.base).await;
+    send(
+        &mut bad,
+        json!({ "type": "connection_init", "payload": { "Authorization": "Bearer nonsense" } }),
+    )
+    .await;
+    let closed = receive(&mut bad, SECONDS_10).await.unwrap();
+    assert_eq!(closed["close"], 4403, "{closed}");
+
+    // Subscriptions only, and at most ten at a time.
+    let mut socket_a = connected(&app.base, Some(&partner)).await;
+    send(&mut socket_a, json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ tags { nodes { name } } }" } })).await;
+    let refused = receive(&mut socket_a, SECONDS_10).await.unwrap();
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "q");
+    assert!(
+        refused["payload"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST /graphql")
+    );
+    send(&mut socket_a, json!({ "id": "m", "type": "subscribe", "payload": { "query": "mutation { createTag(input: {name: \"x\"}) { tag { id } } }" } })).await;
+    assert_eq!(
+        receive(&mut socket_a, SECONDS_10).await.unwrap()["type"],
+        "error"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tag WHERE name = 'x'").await,
+        0
+    );
+    for id in 0..10 {
+        send(
+            &mut socket_a,
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+        )
+        .await;
+    }
+    send(
+        &mut socket_a,
+        json!({ "id": "eleventh", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    let refused = receive(&mut socket_a, SECONDS_10).await.unwrap();
+    assert_eq!(
+        (&refused["type"], &refused["id"]),
+        (&json!("error"), &json!("eleventh"))
+    );
+
+    // At most three connections per address (this one and two more, busy, so not idle).
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        let mut other = connected(&app.base, None).await;
+        send(
+            &mut other,
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+        )
+        .await;
+        others.push(other);
+    }
+    let mut request = format!("{}/graphql", app.base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429)
+        }
+        other => panic!("a fourth connection: {other:?}"),
+    }
+    drop(others);
+    drop(socket_a);
+
+    // Idle: a connection without subscriptions is closed after a second. (The server counts
+    // the closed connections out as it notices them.)
+    let mut idle = loop {
+        let mut request = format!("{}/graphql", app.base.replace("http://", "ws://"))
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(request).await {
+            break socket;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let started = std::time::Instant::now();
+    let closed = receive(&mut idle, SECONDS_10).await.unwrap();
+    assert_eq!(closed["close"], 1000, "{closed}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    drop(idle);
+
+    // A token that expires: the connection is closed when it does.
+    let (short, _) = app
+        .keys
+        .issue(
+            network_directory::auth::Role::Partner,
+            "trimbos-instituut",
+            None,
+            std::time::Duration::from_secs(2),
+        )
+        .unwrap();
+    let mut expiring = connected(&app.base, Some(&short)).await;
+    send(
+        &mut expiring,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    let closed = receive(&mut expiring, SECONDS_10).await.unwrap();
+    assert_eq!(closed["close"], 4403, "{closed}");
+    assert!(
+        closed["reason"].as_str().unwrap().contains("expired"),
+        "{closed}"
+    );
+
+    // A revoked token: closed as soon as the revocation is known.
+    let (recorded, jti) = app
+        .recorded_token(
+            network_directory::auth::Role::Partner,
+            "trimbos-instituut",
+            None,
+        )
+        .await;
+    let mut revoked = connected(&app.base, Some(&recorded)).await;
+    send(
+        &mut revoked,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    app.as_admin()
+        .data(
+            "mutation($t: String!) { revokeToken(input: {tokenId: $t}) { revokedTokenId } }",
+            json!({ "t": jti }),
+        )
+        .await;
+    let closed = receive(&mut revoked, SECONDS_10).await.unwrap();
+    assert_eq!(closed["close"], 4403, "{closed}");
+    assert!(
+        closed["reason"].as_str().unwrap().contains("revoked"),
+        "{closed}"
+    );
+}
+
+/// A change committed through one replica reaches subscribers of another.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn a_change_on_one_replica_reaches_subscribers_on_another() {
+    let writer = TestApp::postgres().await;
+    let reader = TestApp::on_database(writer.database_url.clone(), |_| {}).await;
+    let mut live = connected(&reader.base, Some(&partner_token(&reader).unwrap())).await;
+    send(
+        &mut live,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    writer
+        .as_admin()
+        .data(
+            r#"mutation { createTag(input: {name: "Elders"}) { tag { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let delivered = changes_of(&mut live, "1", 1).await;
+    assert_eq!(delivered[0]["object"]["name"], "Elders");
+    // Heard through LISTEN/NOTIFY, well before the 5-second fallback read.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
     );
 }

@@ -17,6 +17,7 @@
 //! tombstone) therefore ends where the directory is, whichever changes it skipped by compaction.
 
 pub mod compaction;
+pub mod live;
 pub mod objects;
 pub mod snapshot;
 
