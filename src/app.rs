@@ -30,6 +30,7 @@ pub struct App {
     state: AppState,
     cors_origins: String,
     retention_days: u32,
+    feed_horizon_days: u32,
     grace: Duration,
     ceiling: Option<axum::body::Bytes>,
     data_version: DataVersion,
@@ -99,6 +100,12 @@ impl App {
             db_health,
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
             introspection: crate::http::introspection::IntrospectionAnswers::default(),
+            exports: crate::http::export::ExportSlots::default(),
+            subscriptions: crate::http::subscription::Subscriptions::new(
+                config.subscription_connections_per_address,
+                Duration::from_secs(config.subscription_idle_secs.max(1)),
+                data_version.clone(),
+            ),
             token_checks: crate::auth::TokenChecks::new(data_version.clone()),
             cache: ResponseCache::new(config.response_cache_mb * 1024 * 1024, data_version.clone()),
             schemas: build_schemas(
@@ -143,6 +150,7 @@ impl App {
             state,
             cors_origins: config.cors_allowed_origins.clone(),
             retention_days: config.retention_days,
+            feed_horizon_days: config.feed_horizon_days,
             grace: Duration::from_secs(config.shutdown_grace_secs),
         })
     }
@@ -183,6 +191,11 @@ impl App {
             self.retention_days,
         ));
         let follow = tokio::spawn(db::changes::follow(db.clone(), self.data_version.clone()));
+        // Partners' sync: the change feed keeps every change for FEED_HORIZON_DAYS.
+        let compaction = tokio::spawn(crate::directory::feed::compaction::run(
+            db.clone(),
+            self.feed_horizon_days,
+        ));
         let limits = self.state.limits.clone();
         let prune = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -213,6 +226,7 @@ impl App {
         }
         retention.abort();
         follow.abort();
+        compaction.abort();
         prune.abort();
         db.close().await.map_err(AppError::from)
     }

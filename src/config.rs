@@ -176,6 +176,32 @@ pub struct Config {
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 30, global = true)]
     pub retention_days: u32,
 
+    /// Days the change feed keeps every change: older changes are compacted to the latest per
+    /// object (hourly), and a cursor older than this is refused (the partner starts again from
+    /// the snapshot).
+    #[arg(long, env = "FEED_HORIZON_DAYS", default_value_t = 30, global = true)]
+    pub feed_horizon_days: u32,
+
+    /// Most WebSocket connections for subscriptions one client address may hold open; more
+    /// are answered 429.
+    #[arg(
+        long,
+        env = "SUBSCRIPTION_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub subscription_connections_per_address: usize,
+
+    /// Seconds a subscription connection may stay open without a subscription; then it is
+    /// closed.
+    #[arg(
+        long,
+        env = "SUBSCRIPTION_IDLE_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub subscription_idle_secs: u64,
+
     /// Largest request body in bytes; a larger one is answered 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
@@ -330,6 +356,9 @@ impl Config {
             jwt_audience: "network-directory".to_owned(),
             email_hash_key: None,
             retention_days: 30,
+            feed_horizon_days: 30,
+            subscription_connections_per_address: 8,
+            subscription_idle_secs: 60,
             max_body_bytes: 64 * 1024,
             max_query_bytes: 16 * 1024,
             max_depth: 12,

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | anonymous | read published data and public fields; submit a contribution (pending) |
 //! | organization | + edit its own profile and relations, post as itself (published), see its own pending posts and contact details; create, edit and delete the events it hosts |
-//! | partner | + read partner-only fields (contact details) |
+//! | partner | + read partner-only fields (contact details), the change feed and the export |
 //! | admin | everything: create, delete, curate, moderate, erase, revoke, read the audit log |
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
@@ -58,6 +58,18 @@ pub fn can_read_partner_contacts(viewer: &Viewer) -> bool {
 /// An author's e-mail address: administrators only.
 pub fn can_read_author_email(viewer: &Viewer) -> bool {
     viewer.is_admin()
+}
+
+/// The change feed and the directory export (partners' sync): partners and administrators.
+pub fn require_feed_reader(viewer: &Viewer) -> AppResult<()> {
+    if matches!(viewer.role(), Some(Role::Admin | Role::Partner)) {
+        Ok(())
+    } else {
+        Err(refuse(
+            viewer,
+            "read the change feed or the export (partners and administrators)",
+        ))
+    }
 }
 
 /// The audit log: administrators only.

@@ -2,6 +2,7 @@
 //! change-feed entry (for partners' sync), written in the caller's transaction so that both
 //! exist exactly when the change does.
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait};
 
 use crate::entity::{audit_log, change_feed};
@@ -100,14 +101,91 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) ->
     }
     .insert(db)
     .await?;
+    // Partners' feed (`directory::feed`): a post is announced once it has been published, and
+    // from then on every change of it (a rejection, an erasure) too; before that, never.
+    let hidden = change.entity_type == "post" && !post_announced(db, change.entity_id).await?;
     change_feed::ActiveModel {
         seq: NotSet,
         occurred_at: Set(now),
         entity_type: Set(change.entity_type.to_owned()),
         entity_id: Set(change.entity_id),
         operation: Set(change.operation.as_str().to_owned()),
+        hidden: Set(hidden),
     }
     .insert(db)
     .await?;
+    if change.entity_type == "post" && !hidden {
+        report_changed(db, change.entity_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Whether partners hear of changes of post `id`: it is published now, or an earlier change of
+/// it was announced (it was published before).
+async fn post_announced(db: &impl ConnectionTrait, id: i32) -> AppResult<bool> {
+    let col = |table: &str, c: &str| Expr::col((Alias::new(table), Alias::new(c)));
+    let published = Query::select()
+        .expr(Expr::val(1))
+        .from(Alias::new("post"))
+        .and_where(col("post", "id").eq(id))
+        .and_where(col("post", "status").eq(sea_orm::ActiveEnum::to_value(
+            &crate::vocab::PostStatus::Published,
+        )))
+        .and_where(col("post", "published_at").is_not_null())
+        .and_where(col("post", "deleted_at").is_null())
+        .to_owned();
+    let announced = Query::select()
+        .expr(Expr::val(1))
+        .from(Alias::new("change_feed"))
+        .and_where(col("change_feed", "entity_type").eq("post"))
+        .and_where(col("change_feed", "entity_id").eq(id))
+        .and_where(col("change_feed", "hidden").eq(false))
+        .to_owned();
+    let either = Query::select()
+        .expr_as(
+            Expr::exists(published).or(Expr::exists(announced)),
+            Alias::new("announced"),
+        )
+        .to_owned();
+    Ok(match db.query_one(&either).await? {
+        Some(row) => row.try_get::<bool>("", "announced")?,
+        None => false,
+    })
+}
+
+/// An event shows its report (`reportPostId`) only while the post is published: when the post
+/// changes, so may the events reporting on it, and partners hear of them too.
+async fn report_changed(
+    db: &impl ConnectionTrait,
+    post: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let events = Query::select()
+        .expr(Expr::val(now))
+        .expr(Expr::val("event"))
+        .column(Alias::new("id"))
+        .expr(Expr::val("update"))
+        .expr(Expr::val(false))
+        .from(Alias::new("event"))
+        .and_where(Expr::col(Alias::new("report_post_id")).eq(post))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(Alias::new("change_feed"))
+        .columns(
+            [
+                "occurred_at",
+                "entity_type",
+                "entity_id",
+                "operation",
+                "hidden",
+            ]
+            .map(Alias::new),
+        )
+        .select_from(events)
+        .map_err(crate::error::AppError::internal)?
+        .to_owned();
+    db.execute(&insert).await?;
     Ok(())
 }

@@ -564,6 +564,10 @@ impl<C: ConnectionTrait> Run<'_, C> {
                 contact_email: Set(None),
                 contact_phone: Set(None),
                 internal_notes: Set(None),
+                // The texts give no KvK numbers, AGB codes or domains: left for the profiles.
+                kvk_number: Set(None),
+                agb_code: Set(None),
+                website_domain: Set(None),
             }
             .insert(self.db)
             .await?;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod checks;
 pub mod event;
+pub mod feed;
 pub mod id;
 pub mod named;
 pub mod organization;

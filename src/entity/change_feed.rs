@@ -1,4 +1,5 @@
-//! One entry of the partners' change feed; `seq` increases monotonically.
+//! One entry of the partners' change feed; `seq` increases monotonically (see
+//! `directory::feed` for what readers rely on).
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +12,8 @@ pub struct Model {
     pub entity_type: String,
     pub entity_id: i32,
     pub operation: String,
+    /// A change partners never hear of: of a post that has never been published.
+    pub hidden: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

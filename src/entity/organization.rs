@@ -45,6 +45,12 @@ pub struct Model {
     pub contact_phone: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub internal_notes: Option<String>,
+    /// The Chamber of Commerce number (KvK-nummer): 8 digits.
+    pub kvk_number: Option<String>,
+    /// The care-provider code (AGB-code, Vektis): 8 digits.
+    pub agb_code: Option<String>,
+    /// The domain of the organization's website, e.g. `ggzfriesland.nl`.
+    pub website_domain: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod connection;
 pub mod cost;
 pub mod event;
+pub mod feed;
 pub mod field_errors;
 pub mod loader;
 pub mod node;
@@ -16,7 +17,7 @@ pub mod region;
 pub mod response_order;
 pub mod vocabulary;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     post::PostQuery,
     access::AccessQuery,
     event::EventQuery,
+    feed::FeedQuery,
 );
 
 /// The root mutation type: every change, each taking one `input` and returning a payload with
@@ -53,8 +55,13 @@ pub struct MutationRoot(
     event::mutation::EventMutation,
 );
 
+/// The root subscription type: the live changes.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(feed::FeedSubscription);
+
 /// The schema type.
-pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type DirectorySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The limits the schema enforces.
 #[derive(Debug, Clone)]
@@ -80,11 +87,11 @@ pub struct Schemas {
     pub introspection: Option<DirectorySchema>,
 }
 
-fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
 }
 

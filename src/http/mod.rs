@@ -1,13 +1,16 @@
 //! The HTTP surface: the axum router and its layers (CORS, request ids, tracing), GraphiQL at
 //! `/` (see [`graphiql`]), the API at `/graphql` (see [`graphql`]), `/healthz`, `/readyz`,
-//! `/metrics` and the calendar feed `/events.ics` (see [`calendar`]).
+//! `/metrics`, the calendar feed `/events.ics` (see [`calendar`]) and the partners' snapshot
+//! `/export/directory.ndjson` (see [`export`]).
 
 pub mod cache;
 pub mod calendar;
+pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
 pub mod persisted;
+pub mod subscription;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +79,10 @@ pub struct AppState {
     pub persisted: persisted::PersistedQueries,
     /// The answers to introspection-only requests computed so far.
     pub introspection: introspection::IntrospectionAnswers,
+    /// Partners' sync: the snapshots being streamed.
+    pub exports: export::ExportSlots,
+    /// Partners' sync: the subscription connections and their limits.
+    pub subscriptions: subscription::Subscriptions,
 }
 
 /// The CORS policy: the configured origins (or any) may read responses; never credentials.
@@ -115,8 +122,10 @@ pub fn router(state: AppState, cors_origins: &str, ceiling: Option<axum::body::B
     router
         .route("/", get(graphiql::page))
         .route("/graphiql/{*file}", get(graphiql::asset))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        // GET: a query, or the WebSocket of subscriptions (see `subscription`).
+        .route("/graphql", get(subscription::get).post(graphql::post))
         .route("/events.ics", get(calendar::events))
+        .route("/export/directory.ndjson", get(export::directory))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

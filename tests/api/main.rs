@@ -11,6 +11,7 @@ mod cache;
 mod defects;
 mod events;
 mod faults;
+mod feed;
 mod graphiql;
 mod hostile;
 mod keys;

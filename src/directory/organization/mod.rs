@@ -1,5 +1,6 @@
 //! Data access for organizations: the visible rows, the orderings, the filters and care domains.
 
+pub mod identifiers;
 pub mod write;
 
 use std::collections::HashMap;
@@ -91,6 +92,12 @@ pub struct Filter {
     pub statuses: Option<Vec<OrganizationStatus>>,
     /// Text the name or an also-known-as name contains (case and diacritics ignored).
     pub name_contains: Option<String>,
+    /// KvK numbers (spaces and dots ignored).
+    pub kvk_numbers: Option<Vec<String>>,
+    /// AGB codes (spaces and dots ignored).
+    pub agb_codes: Option<Vec<String>>,
+    /// Website domains (case ignored).
+    pub website_domains: Option<Vec<String>>,
 }
 
 fn col(table: &str, column: &str) -> Expr {
@@ -181,6 +188,26 @@ impl Filter {
                     .and_where(col("organization_care_domain", "care_domain").is_in(values))
                     .to_owned(),
             ));
+        }
+        // Identifiers are compared in their stored form; a value that cannot be one matches
+        // nothing.
+        for (values, column, parse) in [
+            (
+                &self.kvk_numbers,
+                "kvk_number",
+                identifiers::kvk_number as identifiers::Parse,
+            ),
+            (&self.agb_codes, "agb_code", identifiers::agb_code),
+            (
+                &self.website_domains,
+                "website_domain",
+                identifiers::website_domain,
+            ),
+        ] {
+            if let Some(values) = values {
+                let stored: Vec<String> = values.iter().filter_map(|v| parse(v).ok()).collect();
+                cond = cond.add(col(TABLE, column).is_in(stored));
+            }
         }
         if let Some(statuses) = &self.statuses {
             let values: Vec<String> = statuses.iter().map(sea_orm::ActiveEnum::to_value).collect();

@@ -64,6 +64,59 @@ pub struct Changes {
     pub theme_ids: Option<Vec<String>>,
     /// IDs of the tags.
     pub tag_ids: Option<Vec<String>>,
+    /// The KvK number, the AGB code and the website domain (see [`super::identifiers`]).
+    pub identifiers: Identifiers,
+}
+
+/// Changes to the identifiers partners match an organization by; an empty text clears one.
+#[derive(Debug, Default)]
+pub struct Identifiers {
+    /// The Chamber of Commerce number (8 digits).
+    pub kvk_number: Patch<String>,
+    /// The care-provider code (8 digits).
+    pub agb_code: Patch<String>,
+    /// The website's domain.
+    pub website_domain: Patch<String>,
+}
+
+impl Identifiers {
+    /// The fields with their input names and parsers.
+    fn fields(&self) -> [(&'static str, &Patch<String>, super::identifiers::Parse); 3] {
+        use super::identifiers::{agb_code, kvk_number, website_domain};
+        [
+            ("kvkNumber", &self.kvk_number, kvk_number),
+            ("agbCode", &self.agb_code, agb_code),
+            ("websiteDomain", &self.website_domain, website_domain),
+        ]
+    }
+
+    fn check(&self, checks: &mut Checks) {
+        for (field, value, parse) in self.fields() {
+            if let Some(text) = value.value().filter(|t| !t.trim().is_empty())
+                && let Err(message) = parse(text)
+            {
+                checks.push(field, ProblemCode::Invalid, message);
+            }
+        }
+    }
+
+    fn apply(self, row: &mut organization::ActiveModel) {
+        use super::identifiers::{agb_code, kvk_number, website_domain};
+        // Stored in the one form they are matched in; an empty text clears the field.
+        fn parsed(value: Patch<String>, parse: super::identifiers::Parse) -> Patch<String> {
+            match value {
+                Patch::Set(text) if text.trim().is_empty() => Patch::Clear,
+                Patch::Set(text) => parse(&text).map_or(Patch::Keep, Patch::Set),
+                other => other,
+            }
+        }
+        patch(&mut row.kvk_number, parsed(self.kvk_number, kvk_number));
+        patch(&mut row.agb_code, parsed(self.agb_code, agb_code));
+        patch(
+            &mut row.website_domain,
+            parsed(self.website_domain, website_domain),
+        );
+    }
 }
 
 /// The link tables of an organization: (input field, link table, column, target table, type).
@@ -154,6 +207,7 @@ impl Changes {
             }
         }
         checks.email("publicEmail", self.public_email.value().map(String::as_str));
+        self.identifiers.check(checks);
         checks.email(
             "contactEmail",
             self.contact_email.value().map(String::as_str),
@@ -208,6 +262,7 @@ impl Changes {
         patch(&mut row.contact_name, self.contact_name);
         patch(&mut row.contact_email, self.contact_email);
         patch(&mut row.contact_phone, self.contact_phone);
+        self.identifiers.apply(row);
     }
 }
 

@@ -112,6 +112,22 @@ impl Organization {
         self.contacts(ctx).map(|_| self.0.contact_phone.as_deref())
     }
 
+    /// The organization's Chamber of Commerce number (KvK-nummer, 8 digits), to match it in the
+    /// Handelsregister and in partners' own registers.
+    async fn kvk_number(&self) -> Option<&str> {
+        self.0.kvk_number.as_deref()
+    }
+
+    /// The organization's care-provider code (AGB-code, 8 digits) in Vektis' AGB register.
+    async fn agb_code(&self) -> Option<&str> {
+        self.0.agb_code.as_deref()
+    }
+
+    /// The domain of the organization's website, e.g. `ggzfriesland.nl`.
+    async fn website_domain(&self) -> Option<&str> {
+        self.0.website_domain.as_deref()
+    }
+
     /// The domains of care the organization provides.
     async fn care_domains(&self, ctx: &Context<'_>) -> AppResult<Vec<CareDomain>> {
         care_domains(ctx, self.0.id).await
@@ -279,6 +295,12 @@ pub struct OrganizationFilter {
     /// Text that the name or one of the also-known-as names contains; case and diacritics are
     /// ignored.
     pub name_contains: Option<String>,
+    /// Chamber of Commerce numbers (KvK, 8 digits; spaces and dots are ignored).
+    pub kvk_numbers: Option<Vec<String>>,
+    /// Care-provider codes (AGB, 8 digits; spaces and dots are ignored).
+    pub agb_codes: Option<Vec<String>>,
+    /// Website domains, e.g. `ggzfriesland.nl` (case is ignored).
+    pub website_domains: Option<Vec<String>>,
 }
 
 impl From<OrganizationFilter> for directory::organization::Filter {
@@ -291,6 +313,9 @@ impl From<OrganizationFilter> for directory::organization::Filter {
             tags: f.tags,
             statuses: f.statuses,
             name_contains: f.name_contains,
+            kvk_numbers: f.kvk_numbers,
+            agb_codes: f.agb_codes,
+            website_domains: f.website_domains,
         }
     }
 }

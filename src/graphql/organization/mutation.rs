@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::NaiveDate;
 
 use crate::directory::checks::Patch;
-use crate::directory::organization::write::{self, Changes};
+use crate::directory::organization::write::{self, Changes, Identifiers};
 use crate::error::AppResult;
 use crate::graphql::node::NodeId;
 use crate::graphql::organization::Organization;
@@ -64,6 +64,12 @@ pub struct CreateOrganizationInput {
     /// IDs of the tags.
     #[graphql(default)]
     pub tag_ids: Vec<ID>,
+    /// The Chamber of Commerce number (KvK-nummer): 8 digits; spaces and dots are ignored.
+    pub kvk_number: Option<String>,
+    /// The care-provider code (AGB-code): 8 digits; spaces and dots are ignored.
+    pub agb_code: Option<String>,
+    /// The domain of the website, e.g. `ggzfriesland.nl` (no `https://`, no path).
+    pub website_domain: Option<String>,
 }
 
 impl From<CreateOrganizationInput> for Changes {
@@ -90,6 +96,11 @@ impl From<CreateOrganizationInput> for Changes {
             target_group_ids: Some(ids(i.target_group_ids)),
             theme_ids: Some(ids(i.theme_ids)),
             tag_ids: Some(ids(i.tag_ids)),
+            identifiers: Identifiers {
+                kvk_number: Patch::given(i.kvk_number),
+                agb_code: Patch::given(i.agb_code),
+                website_domain: Patch::given(i.website_domain),
+            },
         }
     }
 }
@@ -153,6 +164,15 @@ pub struct OrganizationChanges {
     pub theme_ids: Option<Vec<ID>>,
     /// IDs of the tags.
     pub tag_ids: Option<Vec<ID>>,
+    /// The Chamber of Commerce number (KvK-nummer): 8 digits; spaces and dots are ignored;
+    /// `null` or `""` clears it.
+    pub kvk_number: MaybeUndefined<String>,
+    /// The care-provider code (AGB-code): 8 digits; spaces and dots are ignored; `null` or `""`
+    /// clears it.
+    pub agb_code: MaybeUndefined<String>,
+    /// The domain of the website, e.g. `ggzfriesland.nl` (no `https://`, no path); `null` or
+    /// `""` clears it.
+    pub website_domain: MaybeUndefined<String>,
 }
 
 impl From<OrganizationChanges> for Changes {
@@ -179,6 +199,11 @@ impl From<OrganizationChanges> for Changes {
             target_group_ids: i.target_group_ids.map(ids),
             theme_ids: i.theme_ids.map(ids),
             tag_ids: i.tag_ids.map(ids),
+            identifiers: Identifiers {
+                kvk_number: patch(i.kvk_number),
+                agb_code: patch(i.agb_code),
+                website_domain: patch(i.website_domain),
+            },
         }
     }
 }
