@@ -11,4 +11,5 @@ pub mod partner;
 pub mod post;
 pub mod region;
 pub mod relation;
+pub mod search;
 pub mod vocabulary;

@@ -14,6 +14,7 @@ pub mod payload;
 pub mod post;
 pub mod region;
 pub mod response_order;
+pub mod search;
 pub mod vocabulary;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     post::PostQuery,
     access::AccessQuery,
     event::EventQuery,
+    search::SearchQuery,
 );
 
 /// The root mutation type: every change, each taking one `input` and returning a payload with
