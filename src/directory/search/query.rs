@@ -467,6 +467,7 @@ async fn all_words(db: &impl ConnectionTrait, mut words: Vec<Vec<Expansion>>) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
