@@ -114,6 +114,11 @@ pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<Option<BuildRepo
 pub async fn rebuild(db: &DatabaseConnection) -> AppResult<Option<BuildReport>> {
     let started = Instant::now();
     let txn = crate::db::begin_write(db).await?;
+    if crate::db::is_postgres(&txn) {
+        // A build is no request: at LARGE its index takes longer than a request may.
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
     let (version, _) = state(&txn).await?;
     if version == TOKENIZER_VERSION && !is_empty(&txn).await? {
         txn.rollback().await?;
