@@ -625,3 +625,109 @@ async fn snippets_are_escaped_html_with_marks(app: TestApp) {
         "{result:#}"
     );
 }
+
+fn cached(config: &mut network_directory::Config) {
+    config.response_cache_mb = 16;
+}
+
+/// A search answered (and cached) before a change is not served after the index follows it.
+async fn cached_answers_follow_the_index(writer: &TestApp, reader: &TestApp) {
+    let q = "kookavond";
+    // Asked twice before the change: the second answer may come from the cache.
+    for _ in 0..2 {
+        assert_eq!(search(reader, q).await["totalCount"], 0);
+    }
+    writer
+        .as_org("kwintes")
+        .await
+        .data(
+            r#"mutation { submitPost(input: { kind: NEWS, title: "Kookavond bij Kwintes",
+                 body: "Samen koken en eten.", authorName: "Redactie" }) { post { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    let committed = Instant::now();
+    let took = until(reader, q, committed, |r| {
+        hits(r) == [hit("Post", "kookavond-bij-kwintes")]
+    })
+    .await;
+    assert!(took <= Duration::from_secs(1), "searchable after {took:?}");
+}
+
+#[tokio::test]
+async fn cached_search_answers_follow_the_index_on_sqlite() {
+    let app = TestApp::sqlite_with(cached).await;
+    cached_answers_follow_the_index(&app, &app).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn cached_search_answers_follow_the_index_on_postgres() {
+    let app = TestApp::postgres_with(cached).await;
+    cached_answers_follow_the_index(&app, &app).await;
+}
+
+/// Two replicas on one PostgreSQL: a write on one is searchable on the other within a second
+/// (whichever indexes it, the other's cache hears of it).
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn a_write_on_one_replica_is_searchable_on_another() {
+    let writer = TestApp::postgres_with(cached).await;
+    let reader = TestApp::on_database(writer.database_url.clone(), cached).await;
+    cached_answers_follow_the_index(&writer, &reader).await;
+    // Indexed once, whichever replica indexed it: the term counts one document.
+    indexed(&reader).await;
+    assert_eq!(
+        reader
+            .count("SELECT CAST(docs AS BIGINT) FROM search_term WHERE term = 'kookavond'")
+            .await,
+        1
+    );
+}
+
+on_both_databases!(every_way_of_combining_words_agrees);
+
+/// A query of several words is combined in Rust when one word is rare and by the database when
+/// every word is common: both ways give the same page and facets.
+async fn every_way_of_combining_words_agrees(app: TestApp) {
+    use network_directory::directory::search::{self, DocType, query::Combine};
+    for (q, types) in [
+        ("ggz friesland", DocType::ALL.to_vec()),
+        ("noord holland", DocType::ALL.to_vec()),
+        ("de beweging", DocType::ALL.to_vec()),
+        ("vernieuwing langdurige ggz", DocType::ALL.to_vec()),
+        (
+            "deelnemers organisaties",
+            vec![DocType::Post, DocType::Organization],
+        ),
+        ("radicale vernieuwing", vec![DocType::Partner]),
+    ] {
+        for (offset, first) in [(0, 20), (1, 2), (0, 0)] {
+            let request = search::Request {
+                words: search::query::words(q).unwrap(),
+                types: types.clone(),
+                offset,
+                first,
+            };
+            let in_rust = search::query::search_combining(&app.db, &request, Combine::InRust)
+                .await
+                .unwrap();
+            let in_database =
+                search::query::search_combining(&app.db, &request, Combine::InDatabase)
+                    .await
+                    .unwrap();
+            assert_eq!(in_rust.hits, in_database.hits, "{q} {offset} {first}");
+            assert_eq!(in_rust.facets, in_database.facets, "{q}");
+            assert_eq!(in_rust.total, in_database.total, "{q}");
+            if first > 0 && offset == 0 {
+                assert!(!in_rust.hits.is_empty(), "{q} finds something");
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Answering a search: the query's words are looked up in the index's vocabulary, each word
-//! matching the terms of its stem (exact), of the words it begins (the last word as you type;
-//! any word of five letters or more, for Dutch compounds), of the words within one typo (from
+//! matching the terms of its stem (exact), of the words it begins (the last word as you type,
+//! from two letters; any word of five letters or more, for Dutch compounds), of the words within one typo (from
 //! five letters) or two (from nine), and of a word it begins with (a compound's first part).
 //! Every word must match (AND); a document scores, per word, its best match (the field's score
 //! times how exact the match is), summed over the words.
@@ -8,7 +8,8 @@
 //! A one-word query reads, for each of its terms and each kind of object, only the best
 //! postings (a range of `idx_search_posting_rank`), and counts its facets from the terms'
 //! counts; a longer query reads the postings of its rarest word and checks the others against
-//! them.
+//! them, or, when every word is common, has the database combine the postings and return only
+//! the counts and the page.
 
 use std::collections::HashMap;
 
@@ -31,6 +32,9 @@ pub const MAX_WORDS: usize = 10;
 pub const MAX_HITS: usize = 1000;
 /// The most terms one word of the query matches.
 const MAX_EXPANSIONS: usize = 20;
+/// A longer query whose rarest word is in at most this many documents checks its other words
+/// against those documents only; when every word is commoner, the database combines them.
+const PROBE_AT_MOST: i64 = 2000;
 /// The most words a prefix or a typo adds.
 const MAX_VARIANTS: i64 = 20;
 
@@ -191,8 +195,9 @@ async fn expand(db: &impl ConnectionTrait, word: &str, last: bool) -> AppResult<
         let weight = if e.term == term { EXACT } else { COMPOUND };
         found.push(Expansion { weight, ..e });
     }
-    // The words it begins.
-    if last || word.len() >= 5 {
+    // The words it begins: the last word from two letters on (a single letter would pull in
+    // the most common words of the index), any other from five.
+    if (last && word.len() >= 2) || word.len() >= 5 {
         let rows = db
             .query_all_raw(statement(
                 db,
@@ -289,8 +294,29 @@ fn weights(expansions: &[Expansion]) -> HashMap<i32, i64> {
     expansions.iter().map(|e| (e.term_id, e.weight)).collect()
 }
 
+/// How a query of several words combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// By the rarest word's number of documents (what [`search`] does).
+    Auto,
+    /// In Rust: the rarest word's postings, the others checked against them.
+    InRust,
+    /// In the database, in one statement (only when no term stands for two words).
+    InDatabase,
+}
+
 /// Searches the index.
 pub async fn search(db: &impl ConnectionTrait, request: &Request) -> AppResult<Outcome> {
+    search_combining(db, request, Combine::Auto).await
+}
+
+/// [`search`], combining the words of a longer query as told (the tests check that every way
+/// gives the same answer).
+pub async fn search_combining(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    combine: Combine,
+) -> AppResult<Outcome> {
     let mut outcome = Outcome::default();
     if request.words.is_empty() {
         return Ok(outcome);
@@ -311,6 +337,24 @@ pub async fn search(db: &impl ConnectionTrait, request: &Request) -> AppResult<O
     let scores = if let [expansions] = words.as_slice() {
         outcome.facets = one_word_facets(db, expansions).await?;
         one_word_best(db, expansions, &request.types, wanted).await?
+    } else if distinct_terms(&words)
+        && match combine {
+            Combine::Auto => {
+                words
+                    .iter()
+                    .map(|expansions| expansions.iter().map(|e| e.docs).sum::<i64>())
+                    .min()
+                    .unwrap_or(0)
+                    > PROBE_AT_MOST
+            }
+            Combine::InRust => false,
+            Combine::InDatabase => true,
+        }
+    {
+        // Every word is common: the database combines the postings.
+        let (facets, scores) = all_words_in_sql(db, &words, &request.types, wanted).await?;
+        outcome.facets = facets;
+        scores
     } else {
         let scores = all_words(db, words).await?;
         for (doc_type, _) in scores.keys() {
@@ -417,6 +461,71 @@ async fn one_word_facets(
     Ok(facets)
 }
 
+/// True when no term stands for two words of the query.
+fn distinct_terms(words: &[Vec<Expansion>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    words.iter().flatten().all(|e| seen.insert(e.term_id))
+}
+
+/// The facets and the best `wanted` documents that match every word, computed by the database
+/// in one statement: each document's best match per word (its postings grouped by word), those
+/// with a match for every word, their counts per kind and the best of them. Only the counts and
+/// the page travel, not the postings.
+async fn all_words_in_sql(
+    db: &impl ConnectionTrait,
+    words: &[Vec<Expansion>],
+    types: &[DocType],
+    wanted: usize,
+) -> AppResult<([u64; 5], Scores)> {
+    let mut word_of = String::from("CASE");
+    let mut weight_of = String::from("CASE term_id");
+    for (i, expansions) in words.iter().enumerate() {
+        word_of.push_str(&format!(
+            " WHEN term_id IN ({}) THEN {i}",
+            int_list(expansions.iter().map(|e| e.term_id))
+        ));
+        for e in expansions {
+            weight_of.push_str(&format!(" WHEN {} THEN {}", e.term_id, e.weight));
+        }
+    }
+    word_of.push_str(" END");
+    weight_of.push_str(" END");
+    let all = int_list(words.iter().flatten().map(|e| e.term_id));
+    let kinds = int_list(types.iter().map(|t| t.code()));
+    let mut sql = format!(
+        "WITH m AS MATERIALIZED (\
+           SELECT doc_type, entity_id, SUM(s) AS score FROM (\
+             SELECT doc_type, entity_id, {word_of} AS w, MAX(CAST(score AS BIGINT) * {weight_of}) AS s \
+             FROM search_posting WHERE term_id IN ({all}) GROUP BY doc_type, entity_id, w\
+           ) AS g GROUP BY doc_type, entity_id HAVING COUNT(*) = {n}\
+         ) \
+         SELECT 0 AS part, doc_type, 0 AS entity_id, CAST(COUNT(*) AS BIGINT) AS score FROM m GROUP BY doc_type",
+        n = words.len()
+    );
+    if wanted > 0 && !types.is_empty() {
+        sql.push_str(&format!(
+            " UNION ALL SELECT * FROM (SELECT 1 AS part, doc_type, entity_id, CAST(score AS BIGINT) AS score FROM m \
+             WHERE doc_type IN ({kinds}) ORDER BY score DESC, doc_type, entity_id DESC LIMIT {wanted}) AS top"
+        ));
+    }
+    let mut facets = [0u64; 5];
+    let mut scores = Scores::new();
+    for row in db.query_all_raw(statement(db, &sql, vec![])).await? {
+        let part: i32 = row.try_get("", "part")?;
+        let code: i32 = row.try_get("", "doc_type")?;
+        let score: i64 = row.try_get("", "score")?;
+        let Some(doc_type) = DocType::from_code(code) else {
+            continue;
+        };
+        if part == 0 {
+            facets[doc_type.index()] = score.max(0) as u64;
+        } else {
+            scores.insert((doc_type, row.try_get("", "entity_id")?), score);
+        }
+    }
+    Ok((facets, scores))
+}
+
 /// The documents that match every word, with their summed scores: the postings of the rarest
 /// word, then each other word's postings of those documents.
 async fn all_words(db: &impl ConnectionTrait, mut words: Vec<Vec<Expansion>>) -> AppResult<Scores> {
@@ -431,7 +540,7 @@ async fn all_words(db: &impl ConnectionTrait, mut words: Vec<Vec<Expansion>>) ->
             if candidates.is_empty() {
                 break;
             }
-            if candidates.len() <= 2000 {
+            if candidates.len() as i64 <= PROBE_AT_MOST {
                 let mut by_type: HashMap<DocType, Vec<i32>> = HashMap::new();
                 for (doc_type, id) in candidates.keys() {
                     by_type.entry(*doc_type).or_default().push(*id);
