@@ -35,6 +35,8 @@ pub struct App {
     ceiling: Option<axum::body::Bytes>,
     data_version: DataVersion,
     email_hash_key: EmailHashKey,
+    /// The search indexer's own connection (`directory::search::index::follow`).
+    index_db: DatabaseConnection,
 }
 
 impl App {
@@ -67,6 +69,15 @@ impl App {
                 "seeded an empty database with the network"
             );
         }
+        // Search: build the index when it is empty or outdated, else index what the change feed
+        // recorded while the server was not running; then the indexer follows the feed on a
+        // connection of its own.
+        crate::directory::search::index::ensure_built(&db).await?;
+        let index_db = {
+            let mut config = config.clone();
+            config.database_max_connections = 1;
+            db::connect(&config, None).await?.0
+        };
         if !db::is_postgres(&db) {
             // PostgreSQL's autovacuum keeps statistics current; SQLite needs to be asked.
             db::analyze(&db).await?;
@@ -142,6 +153,7 @@ impl App {
             None => None,
         };
         Ok(Self {
+            index_db,
             email_hash_key,
             data_version,
             ceiling,
@@ -196,6 +208,10 @@ impl App {
             db.clone(),
             self.feed_horizon_days,
         ));
+        let index = tokio::spawn(crate::directory::search::index::follow(
+            self.index_db.clone(),
+            self.data_version.clone(),
+        ));
         let limits = self.state.limits.clone();
         let prune = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -227,7 +243,9 @@ impl App {
         retention.abort();
         follow.abort();
         compaction.abort();
+        index.abort();
         prune.abort();
+        let _ = self.index_db.close().await;
         db.close().await.map_err(AppError::from)
     }
 }

@@ -69,6 +69,19 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "synthetic data loaded"
             );
+            // The bulk load writes no change-feed rows: build the search index from the rows.
+            if let Some(built) = network_directory::directory::search::index::rebuild(&conn).await?
+            {
+                let size = network_directory::directory::search::index::size(&conn).await?;
+                tracing::info!(
+                    documents = built.documents,
+                    terms = built.terms,
+                    postings = built.postings,
+                    elapsed_ms = built.elapsed.as_millis() as u64,
+                    rows = ?size,
+                    "search index built"
+                );
+            }
             Ok(())
         }
         Command::Token {

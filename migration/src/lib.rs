@@ -14,6 +14,7 @@ mod m20261202_000007_record_tokens_and_email_hashes;
 mod m20261202_000008_add_organization_name_words;
 mod m20261202_000009_create_event;
 mod m20261202_000010_add_post_subjects;
+mod m20261202_000011_create_search_index;
 mod m20261202_000012_add_feed_and_organization_identifiers;
 
 /// Applies the migrations in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_add_organization_name_words::Migration),
             Box::new(m20261202_000009_create_event::Migration),
             Box::new(m20261202_000010_add_post_subjects::Migration),
+            Box::new(m20261202_000011_create_search_index::Migration),
             Box::new(m20261202_000012_add_feed_and_organization_identifiers::Migration),
         ]
     }

@@ -12,5 +12,6 @@ pub mod partner;
 pub mod post;
 pub mod region;
 pub mod relation;
+pub mod search;
 pub mod visible;
 pub mod vocabulary;

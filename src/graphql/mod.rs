@@ -15,6 +15,7 @@ pub mod payload;
 pub mod post;
 pub mod region;
 pub mod response_order;
+pub mod search;
 pub mod vocabulary;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     access::AccessQuery,
     event::EventQuery,
     feed::FeedQuery,
+    search::SearchQuery,
 );
 
 /// The root mutation type: every change, each taking one `input` and returning a payload with

@@ -23,6 +23,7 @@ mod privacy;
 mod protection;
 mod read;
 mod schema;
+mod search;
 mod seed;
 mod server;
 mod subjects;

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::auth::Viewer;
 use crate::db::page::Row;
 use crate::directory::id::NodeType;
+use crate::directory::visible::Visible;
 use crate::entity::{
     event, event_kind, organization, partner, post, region, tag, target_group, theme,
 };
