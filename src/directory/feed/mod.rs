@@ -397,7 +397,7 @@ pub async fn load(
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let rows = objects::rows::<M>(db, M::TYPE, Some(&ids), 0, ids.len() as u64).await?;
+        let rows = objects::rows::<M>(db, M::TYPE, &ids).await?;
         M::objects(db, audience, &rows).await
     }
     match node_type {

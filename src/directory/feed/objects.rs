@@ -88,30 +88,49 @@ pub fn table(node_type: NodeType) -> &'static str {
     }
 }
 
-/// The visible rows of `M`'s table among `ids` (all visible rows when `ids` is `None`, after
-/// `after` in id order, at most `limit`), in id order.
+/// The visible rows of `M`'s table among `ids`, in id order.
 pub(super) async fn rows<M: Row>(
     db: &impl ConnectionTrait,
     node_type: NodeType,
-    ids: Option<&[i32]>,
-    after: i32,
-    limit: u64,
+    ids: &[i32],
 ) -> AppResult<Vec<M>> {
-    let mut select = Query::select();
-    select
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = Query::select()
         .column((Alias::new(M::TABLE), Asterisk))
         .from(Alias::new(M::TABLE))
         .cond_where(visible(node_type))
-        .and_where(col(M::TABLE, "id").gt(after))
+        .and_where(col(M::TABLE, "id").is_in(ids.iter().copied()))
         .order_by((Alias::new(M::TABLE), Alias::new("id")), Order::Asc)
-        .limit(limit);
-    if let Some(ids) = ids {
-        select.and_where(col(M::TABLE, "id").is_in(ids.iter().copied()));
-    }
+        .to_owned();
     db.query_all(&select)
         .await?
         .iter()
         .map(|row| Ok(M::from_query_result(row, "")?))
+        .collect()
+}
+
+/// The ids of `node_type`'s table after `after`, at most `limit`, in id order (visible or not: a
+/// read along the primary key).
+pub(super) async fn ids_after(
+    db: &impl ConnectionTrait,
+    node_type: NodeType,
+    after: i32,
+    limit: u64,
+) -> AppResult<Vec<i32>> {
+    let table = table(node_type);
+    let select = Query::select()
+        .column((Alias::new(table), Alias::new("id")))
+        .from(Alias::new(table))
+        .and_where(col(table, "id").gt(after))
+        .order_by((Alias::new(table), Alias::new("id")), Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("", "id")?))
         .collect()
 }
 
