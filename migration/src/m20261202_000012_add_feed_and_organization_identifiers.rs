@@ -4,7 +4,8 @@
 //!   (`kvk_number`), the care-provider code (`agb_code`) and the website's domain
 //!   (`website_domain`), each optional and indexed for `organizations(filter: …)`;
 //! - `change_feed.hidden`: a change partners never hear of (a post that has never been
-//!   published: its submission, edits and rejection while pending);
+//!   published: its submission, edits and rejection while pending), set for the changes of
+//!   every post that is not published now;
 //! - an index on `change_feed(entity_type, entity_id, seq)`, for compaction (the latest change per
 //!   object) and for the check whether a post was ever announced;
 //! - `change_feed_horizon`: how far compaction has gone (`compacted_through`, a `seq`): a cursor
@@ -55,6 +56,18 @@ impl MigrationTrait for Migration {
                     .table("change_feed")
                     .add_column(boolean("hidden").default(false))
                     .to_owned(),
+            )
+            .await?;
+        // Nothing read the feed before: the history of posts that are not published now is
+        // hidden (their submissions, edits and rejections), so a partner starting from a
+        // snapshot never learns of them. A published post's earlier changes show it as it is.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE change_feed SET hidden = TRUE WHERE entity_type = 'post' AND NOT EXISTS \
+                 (SELECT 1 FROM post WHERE post.id = change_feed.entity_id \
+                 AND post.status = 'published' AND post.published_at IS NOT NULL \
+                 AND post.deleted_at IS NULL)",
             )
             .await?;
         manager

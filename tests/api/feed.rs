@@ -2216,3 +2216,40 @@ async fn a_change_on_one_replica_reaches_subscribers_on_another() {
         started.elapsed()
     );
 }
+
+on_both_databases!(the_migration_hides_the_history_of_unpublished_posts);
+
+/// A database journaled before the feed was read: the migration hides the changes of posts
+/// that are not published, so they never reach partners.
+async fn the_migration_hides_the_history_of_unpublished_posts(app: TestApp) {
+    use migration::MigratorTrait;
+    let pending = app
+        .data(
+            r#"mutation { submitPost(input: {kind: IDEA, title: "Wacht", body: "Tekst.", authorName: "Sam"}) { post { id } } }"#,
+            json!({}),
+        )
+        .await["submitPost"]["post"]["id"]
+        .clone();
+    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    // As the journal wrote before: no `hidden` column, every change shown.
+    let published_changes = app
+        .count("SELECT COUNT(*) FROM change_feed WHERE entity_type = 'post'")
+        .await
+        - 1;
+    migration::Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM change_feed WHERE entity_type = 'post' AND hidden AND entity_id = {}",
+            decode_id(pending.as_str().unwrap())
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM change_feed WHERE entity_type = 'post' AND NOT hidden")
+            .await,
+        published_changes
+    );
+    let (changes, _) = read_feed(&app.as_partner(), None).await;
+    assert!(of(&changes, &pending).is_empty());
+}
