@@ -305,14 +305,18 @@ struct Found {
 /// The marked title and the snippet of an object.
 fn shape<M: Searchable>(model: &M, highlighter: &Highlighter) -> (String, String) {
     let sources = model.snippet_sources();
-    let source = sources
+    // The first text with a matched word, else the first text there is.
+    let snippet = sources
         .iter()
-        .find(|s| highlighter.any(s))
-        .or_else(|| sources.iter().find(|s| !s.trim().is_empty()));
-    (
-        highlighter.mark(model.title()),
-        source.map(|s| highlighter.snippet(s)).unwrap_or_default(),
-    )
+        .find_map(|s| highlighter.snippet_if_any(s))
+        .or_else(|| {
+            sources
+                .iter()
+                .find(|s| !s.trim().is_empty())
+                .map(|s| highlighter.snippet(s))
+        })
+        .unwrap_or_default();
+    (highlighter.mark(model.title()), snippet)
 }
 
 impl Found {

@@ -31,34 +31,39 @@ pub fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut start = 0;
-    let flush = |word: &mut String, start: usize, end: usize, out: &mut Vec<Token>| {
-        if !word.is_empty() {
-            out.push(Token {
-                word: std::mem::take(word),
-                start,
-                end,
-            });
-        }
-    };
     for (at, c) in text.char_indices() {
         let folded = if c.is_ascii_alphanumeric() {
-            Some(c.to_ascii_lowercase().to_string())
+            Ok(c.to_ascii_lowercase())
         } else if c.is_alphanumeric() {
-            deunicode::deunicode_char(c).map(str::to_ascii_lowercase)
+            Err(deunicode::deunicode_char(c)
+                .filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_alphanumeric())))
         } else {
-            None
+            Err(None)
         };
+        if word.is_empty() {
+            start = at;
+        }
         match folded {
-            Some(folded) if folded.chars().all(|f| f.is_ascii_alphanumeric()) => {
-                if word.is_empty() {
-                    start = at;
+            Ok(c) => word.push(c),
+            Err(Some(folded)) => word.extend(folded.chars().map(|f| f.to_ascii_lowercase())),
+            Err(None) => {
+                if !word.is_empty() {
+                    out.push(Token {
+                        word: std::mem::take(&mut word),
+                        start,
+                        end: at,
+                    });
                 }
-                word.push_str(&folded);
             }
-            _ => flush(&mut word, start, at, &mut out),
         }
     }
-    flush(&mut word, start, text.len(), &mut out);
+    if !word.is_empty() {
+        out.push(Token {
+            word,
+            start,
+            end: text.len(),
+        });
+    }
     out
 }
 
@@ -91,9 +96,12 @@ pub fn escape_html(text: &str, out: &mut String) {
 
 /// Marks the words of a text that match a query: those whose term is one the query matched.
 /// Its output is HTML: the text escaped, each matching word in `<mark>…</mark>`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Highlighter {
     terms: HashSet<String>,
+    /// Whether a folded word matches, for the words seen so far (the texts of one page of hits
+    /// repeat their words).
+    seen: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 /// The longest snippet, in characters (without the marks and the ellipses).
@@ -104,13 +112,25 @@ impl Highlighter {
     pub fn new(terms: impl IntoIterator<Item = String>) -> Self {
         Self {
             terms: terms.into_iter().collect(),
+            seen: Default::default(),
         }
     }
 
     fn matches(&self, text: &str) -> Vec<Token> {
+        if self.terms.is_empty() {
+            return Vec::new();
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         tokens(text)
             .into_iter()
-            .filter(|t| self.terms.contains(&stem(&t.word)))
+            .filter(|t| match seen.get(&t.word) {
+                Some(matches) => *matches,
+                None => {
+                    let matches = self.terms.contains(&stem(&t.word));
+                    seen.insert(t.word.clone(), matches);
+                    matches
+                }
+            })
             .collect()
     }
 
@@ -121,66 +141,81 @@ impl Highlighter {
 
     /// The whole of `text`, escaped, with the matching words marked.
     pub fn mark(&self, text: &str) -> String {
-        self.mark_range(text, 0, text.len())
+        mark_range(text, &self.matches(text), 0, text.len())
     }
 
-    fn mark_range(&self, text: &str, from: usize, to: usize) -> String {
-        let mut out = String::with_capacity(to - from + 16);
-        let mut at = from;
-        for token in self.matches(text) {
-            if token.start < from || token.end > to {
-                continue;
-            }
-            escape_html(&text[at..token.start], &mut out);
-            out.push_str("<mark>");
-            escape_html(&text[token.start..token.end], &mut out);
-            out.push_str("</mark>");
-            at = token.end;
-        }
-        escape_html(&text[at..to], &mut out);
-        out
+    /// An excerpt of `text` ([`Highlighter::snippet`]), or `None` when no word of it matches.
+    pub fn snippet_if_any(&self, text: &str) -> Option<String> {
+        let text = one_line(text);
+        let matches = self.matches(&text);
+        (!matches.is_empty()).then(|| excerpt(&text, &matches))
     }
 
-    /// An excerpt of `text` of at most [`SNIPPET_CHARS`] characters, from a little before its
+    /// An excerpt of at most [`SNIPPET_CHARS`] characters of `text`, from a little before its
     /// first matching word (or from its start), cut at word boundaries, with `…` where it was
     /// cut, escaped, with the matching words marked.
     pub fn snippet(&self, text: &str) -> String {
-        // One line: runs of white space (a Markdown text's paragraphs) become one space.
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let text = text.as_str();
-        let first = self.matches(text).first().map_or(0, |t| t.start);
-        // Start up to 60 characters before the first match, at the start of a word.
-        let mut from = 0;
-        if first > 0 {
-            let before: Vec<(usize, char)> = text[..first].char_indices().collect();
-            let back = before.len().saturating_sub(60);
-            from = before.get(back).map_or(0, |(i, _)| *i);
-            if from > 0 {
-                from = tokens(&text[from..first])
-                    .first()
-                    .map_or(first, |t| from + t.start);
-            }
-        }
-        let mut to = text.len();
-        if let Some((i, _)) = text[from..].char_indices().nth(SNIPPET_CHARS) {
-            let cut = from + i;
-            // End at the end of the last whole word before the cut.
-            to = tokens(&text[from..cut])
-                .iter()
-                .rev()
-                .find(|t| from + t.end < cut)
-                .map_or(cut, |t| from + t.end);
-        }
-        let mut out = String::new();
-        if from > 0 {
-            out.push('…');
-        }
-        out.push_str(&self.mark_range(text, from, to));
-        if to < text.len() {
-            out.push('…');
-        }
-        out
+        let text = one_line(text);
+        let matches = self.matches(&text);
+        excerpt(&text, &matches)
     }
+}
+
+/// Runs of white space (a Markdown text's paragraphs) as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn mark_range(text: &str, matches: &[Token], from: usize, to: usize) -> String {
+    let mut out = String::with_capacity(to - from + 16);
+    let mut at = from;
+    for token in matches {
+        if token.start < from || token.end > to {
+            continue;
+        }
+        escape_html(&text[at..token.start], &mut out);
+        out.push_str("<mark>");
+        escape_html(&text[token.start..token.end], &mut out);
+        out.push_str("</mark>");
+        at = token.end;
+    }
+    escape_html(&text[at..to], &mut out);
+    out
+}
+
+fn excerpt(text: &str, matches: &[Token]) -> String {
+    let first = matches.first().map_or(0, |t| t.start);
+    // Start up to 60 characters before the first match, at the start of a word.
+    let mut from = 0;
+    if first > 0 {
+        let before: Vec<(usize, char)> = text[..first].char_indices().collect();
+        let back = before.len().saturating_sub(60);
+        from = before.get(back).map_or(0, |(i, _)| *i);
+        if from > 0 {
+            from = tokens(&text[from..first])
+                .first()
+                .map_or(first, |t| from + t.start);
+        }
+    }
+    let mut to = text.len();
+    if let Some((i, _)) = text[from..].char_indices().nth(SNIPPET_CHARS) {
+        let cut = from + i;
+        // End at the end of the last whole word before the cut.
+        to = tokens(&text[from..cut])
+            .iter()
+            .rev()
+            .find(|t| from + t.end < cut)
+            .map_or(cut, |t| from + t.end);
+    }
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&mark_range(text, matches, from, to));
+    if to < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
