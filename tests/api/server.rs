@@ -78,9 +78,27 @@ async fn migrations_run_back_and_forth(app: TestApp) {
     network_directory::db::seed::seed(&app.db).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM organization").await, before);
 
-    // The last migration undone and redone over existing rows fills in what it adds: the
-    // words `nameContains` searches.
-    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    // The migration that adds the words `nameContains` searches, undone (with the ones after
+    // it) and redone over existing rows, fills them in.
+    let migrations = migration::Migrator::migrations();
+    let name_words = migrations
+        .iter()
+        .position(|m| m.name() == "m20261202_000008_add_organization_name_words")
+        .expect("the name-words migration is listed");
+    let steps = u32::try_from(migrations.len() - name_words).unwrap();
+    migration::Migrator::down(&app.db, Some(steps))
+        .await
+        .unwrap();
+    assert!(
+        app.db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT name_words FROM organization",
+            ))
+            .await
+            .is_err(),
+        "the name_words column is gone"
+    );
     migration::Migrator::up(&app.db, None).await.unwrap();
     assert_eq!(
         app.count(
