@@ -12,7 +12,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,11 +39,7 @@ pub struct RetentionReport {
 /// one to two minutes after start: not in the way of the first requests (it takes the write
 /// lock), and replicas started together do not all run it at the same moment.
 pub async fn run_retention(db: DatabaseConnection, key: EmailHashKey, days: u32) {
-    let mut jitter = [0u8; 1];
-    let _ = getrandom::fill(&mut jitter);
-    let first = Duration::from_secs(60 + u64::from(jitter[0]) * 60 / 256);
-    let start = tokio::time::Instant::now() + first;
-    let mut tick = tokio::time::interval_at(start, Duration::from_secs(3600));
+    let mut tick = crate::db::hourly_after_start();
     loop {
         tick.tick().await;
         match purge(&db, &key, Utc::now(), days).await {

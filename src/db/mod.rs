@@ -240,3 +240,14 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
+
+/// The schedule of an hourly background job (retention, feed compaction): the first run one to
+/// two minutes after start, so that it is not in the way of the first requests (it takes the
+/// write lock) and replicas started together do not all run it at the same moment.
+pub fn hourly_after_start() -> tokio::time::Interval {
+    let mut jitter = [0u8; 1];
+    let _ = getrandom::fill(&mut jitter);
+    let first = std::time::Duration::from_secs(60 + u64::from(jitter[0]) * 60 / 256);
+    let start = tokio::time::Instant::now() + first;
+    tokio::time::interval_at(start, std::time::Duration::from_secs(3600))
+}

@@ -10,8 +10,6 @@
 //! after start and then hourly, like the retention job; replicas running it at once only repeat
 //! each other's work.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -36,11 +34,7 @@ pub struct CompactionReport {
 
 /// Runs compaction hourly, forever (the server aborts it at shutdown).
 pub async fn run(db: DatabaseConnection, days: u32) {
-    let mut jitter = [0u8; 1];
-    let _ = getrandom::fill(&mut jitter);
-    let first = Duration::from_secs(60 + u64::from(jitter[0]) * 60 / 256);
-    let start = tokio::time::Instant::now() + first;
-    let mut tick = tokio::time::interval_at(start, Duration::from_secs(3600));
+    let mut tick = crate::db::hourly_after_start();
     loop {
         tick.tick().await;
         match compact(&db, Utc::now(), days).await {
