@@ -250,13 +250,21 @@ impl SearchQuery {
         for hit in &outcome.hits {
             wanted.entry(hit.doc_type).or_default().push(hit.id);
         }
-        let ids = |t: DocType| wanted.get(&t).cloned().unwrap_or_default();
+        let ids = |t: DocType| wanted.get(&t).map(Vec::as_slice).unwrap_or_default();
+        // The kinds load side by side, each in one statement.
+        let (organizations, partners, themes, tags, posts) = futures_util::try_join!(
+            load(ctx, ids(DocType::Organization)),
+            load(ctx, ids(DocType::Partner)),
+            load(ctx, ids(DocType::Theme)),
+            load(ctx, ids(DocType::Tag)),
+            load(ctx, ids(DocType::Post)),
+        )?;
         let mut found = Found {
-            organizations: load(ctx, &ids(DocType::Organization)).await?,
-            partners: load(ctx, &ids(DocType::Partner)).await?,
-            themes: load(ctx, &ids(DocType::Theme)).await?,
-            tags: load(ctx, &ids(DocType::Tag)).await?,
-            posts: load(ctx, &ids(DocType::Post)).await?,
+            organizations,
+            partners,
+            themes,
+            tags,
+            posts,
         };
         let reachable = (outcome.total as usize).min(search::query::MAX_HITS);
         let mut hits = Vec::with_capacity(outcome.hits.len());

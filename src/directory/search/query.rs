@@ -171,89 +171,143 @@ fn expansion(row: &QueryResult, weight: i64) -> AppResult<Expansion> {
 const TERM_COLUMNS: &str =
     "t.id, t.term, t.docs, t.organizations, t.partners, t.themes, t.tags, t.posts";
 
-/// The terms one word of the query matches, best first.
-async fn expand(db: &impl ConnectionTrait, word: &str, last: bool) -> AppResult<Vec<Expansion>> {
-    let mut found: Vec<Expansion> = Vec::new();
-    let term = stem(word);
-    // The stem, and the first parts of a compound ("herstelgericht" → "herstel").
-    let mut wanted = vec![term.clone()];
-    if term.len() >= 8 && term.is_ascii() {
-        wanted.extend((5..=term.len() - 3).map(|n| term[..n].to_owned()));
+/// How one word of the query is looked up: the kinds of match it takes part in.
+struct Lookup {
+    /// The word, folded.
+    word: String,
+    /// Its stem.
+    term: String,
+    /// Whether it is the last word of the query (typed as you type).
+    last: bool,
+    /// How many typos it may have: none up to four letters, one from five, two from nine.
+    typos: usize,
+}
+
+impl Lookup {
+    fn new(word: &str, last: bool) -> Self {
+        Self {
+            word: word.to_owned(),
+            term: stem(word),
+            last,
+            typos: match word.len() {
+                0..=4 => 0,
+                5..=8 => 1,
+                _ => 2,
+            },
+        }
+    }
+
+    /// The stem, and the first parts of a compound ("herstelgericht" → "herstel").
+    fn wanted(&self) -> Vec<String> {
+        let mut wanted = vec![self.term.clone()];
+        if self.term.len() >= 8 && self.term.is_ascii() {
+            wanted.extend((5..=self.term.len() - 3).map(|n| self.term[..n].to_owned()));
+        }
+        wanted
+    }
+
+    /// Whether the words it begins count: the last word from two letters on (a single letter
+    /// would pull in the most common words of the index), any other from five.
+    fn prefixes(&self) -> bool {
+        (self.last && self.word.len() >= 2) || self.word.len() >= 5
+    }
+}
+
+/// The branches of a [`expand_all`] statement: `part` says which word and which kind of match
+/// (exact or compound, prefix, typo) a row answers.
+const EXACT_PART: i32 = 0;
+const PREFIX_PART: i32 = 1;
+const TYPO_PART: i32 = 2;
+
+/// The terms each word of the query matches, best first, read in one statement: per word its
+/// stem (and a compound's first parts), the words it begins, and the words within one typo
+/// (from five letters) or two (from nine) with the same first letter, as Elasticsearch's fuzzy
+/// queries do by default (`prefix_length` 1).
+async fn expand_all(db: &impl ConnectionTrait, words: &[String]) -> AppResult<Vec<Vec<Expansion>>> {
+    let lookups: Vec<Lookup> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| Lookup::new(w, i + 1 == words.len()))
+        .collect();
+    let mut branches = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    for (i, lookup) in lookups.iter().enumerate() {
+        let part = |kind: i32| i as i32 * 3 + kind;
+        let wanted = lookup.wanted();
+        branches.push(format!(
+            "SELECT {} AS part, {TERM_COLUMNS}, t.term AS word FROM search_term t WHERE t.term IN ({})",
+            part(EXACT_PART),
+            placeholders(wanted.len())
+        ));
+        values.extend(wanted.into_iter().map(Value::from));
+        if lookup.prefixes() {
+            branches.push(format!(
+                "SELECT * FROM (SELECT {} AS part, {TERM_COLUMNS}, w.word AS word FROM search_word w \
+                 JOIN search_term t ON t.id = w.term_id WHERE w.word > ? AND w.word < ? \
+                 ORDER BY t.docs DESC, w.word LIMIT {MAX_VARIANTS}) AS p{i}",
+                part(PREFIX_PART)
+            ));
+            values.push(lookup.word.clone().into());
+            values.push(format!("{}~", lookup.word).into());
+        }
+        if lookup.typos > 0 {
+            let first = &lookup.word[..1];
+            branches.push(format!(
+                "SELECT {} AS part, {TERM_COLUMNS}, w.word AS word FROM search_word w \
+                 JOIN search_term t ON t.id = w.term_id \
+                 WHERE w.word >= ? AND w.word < ? AND LENGTH(w.word) BETWEEN ? AND ?",
+                part(TYPO_PART)
+            ));
+            values.push(first.into());
+            values.push(format!("{first}~").into());
+            values.push(((lookup.word.len() - lookup.typos) as i32).into());
+            values.push(((lookup.word.len() + lookup.typos) as i32).into());
+        }
     }
     let rows = db
-        .query_all_raw(statement(
-            db,
-            &format!(
-                "SELECT {TERM_COLUMNS} FROM search_term t WHERE t.term IN ({})",
-                placeholders(wanted.len())
-            ),
-            wanted.iter().map(|w| Value::from(w.clone())).collect(),
-        ))
+        .query_all_raw(statement(db, &branches.join(" UNION ALL "), values))
         .await?;
+    let mut found: Vec<Vec<Expansion>> = vec![Vec::new(); lookups.len()];
+    let mut near: Vec<Vec<(usize, Expansion)>> = vec![Vec::new(); lookups.len()];
     for row in &rows {
-        let e = expansion(row, COMPOUND)?;
-        let weight = if e.term == term { EXACT } else { COMPOUND };
-        found.push(Expansion { weight, ..e });
-    }
-    // The words it begins: the last word from two letters on (a single letter would pull in
-    // the most common words of the index), any other from five.
-    if (last && word.len() >= 2) || word.len() >= 5 {
-        let rows = db
-            .query_all_raw(statement(
-                db,
-                &format!(
-                    "SELECT {TERM_COLUMNS} FROM search_word w JOIN search_term t ON t.id = w.term_id \
-                     WHERE w.word > ? AND w.word < ? ORDER BY t.docs DESC, w.word LIMIT {MAX_VARIANTS}"
-                ),
-                vec![word.into(), format!("{word}~").into()],
-            ))
-            .await?;
-        for row in &rows {
-            found.push(expansion(row, if last { PREFIX } else { COMPOUND })?);
-        }
-    }
-    // The words within one typo (from five letters) or two (from nine), with the same first
-    // letter, as Elasticsearch's fuzzy queries do by default (`prefix_length` 1).
-    let typos = match word.len() {
-        0..=4 => 0,
-        5..=8 => 1,
-        _ => 2,
-    };
-    if typos > 0 {
-        let first = &word[..1];
-        let rows = db
-            .query_all_raw(statement(
-                db,
-                &format!(
-                    "SELECT {TERM_COLUMNS}, w.word FROM search_word w JOIN search_term t ON t.id = w.term_id \
-                     WHERE w.word >= ? AND w.word < ? AND LENGTH(w.word) BETWEEN ? AND ?"
-                ),
-                vec![
-                    first.into(),
-                    format!("{first}~").into(),
-                    ((word.len() - typos) as i32).into(),
-                    ((word.len() + typos) as i32).into(),
-                ],
-            ))
-            .await?;
-        let mut near = Vec::new();
-        for row in &rows {
-            let other: String = row.try_get("", "word")?;
-            let distance = strsim::osa_distance(word, &other);
-            if distance > 0 && distance <= typos {
-                let weight = if distance == 1 { ONE_TYPO } else { TWO_TYPOS };
-                near.push((distance, expansion(row, weight)?));
+        let part: i32 = row.try_get("", "part")?;
+        let (i, kind) = ((part / 3) as usize, part % 3);
+        let Some(lookup) = lookups.get(i) else {
+            continue;
+        };
+        match kind {
+            EXACT_PART => {
+                let e = expansion(row, COMPOUND)?;
+                let weight = if e.term == lookup.term {
+                    EXACT
+                } else {
+                    COMPOUND
+                };
+                found[i].push(Expansion { weight, ..e });
+            }
+            PREFIX_PART => {
+                found[i].push(expansion(row, if lookup.last { PREFIX } else { COMPOUND })?);
+            }
+            _ => {
+                let other: String = row.try_get("", "word")?;
+                let distance = strsim::osa_distance(&lookup.word, &other);
+                if distance > 0 && distance <= lookup.typos {
+                    let weight = if distance == 1 { ONE_TYPO } else { TWO_TYPOS };
+                    near[i].push((distance, expansion(row, weight)?));
+                }
             }
         }
+    }
+    for (found, mut near) in found.iter_mut().zip(near) {
         near.sort_by(|(da, a), (db, b)| da.cmp(db).then(b.docs.cmp(&a.docs)));
         found.extend(near.into_iter().take(MAX_VARIANTS as usize).map(|(_, e)| e));
+        // One entry per term, at its best weight.
+        found.sort_by(|a, b| a.term_id.cmp(&b.term_id).then(b.weight.cmp(&a.weight)));
+        found.dedup_by_key(|e| e.term_id);
+        found.retain(|e| e.docs > 0);
+        found.sort_by(|a, b| b.weight.cmp(&a.weight).then(b.docs.cmp(&a.docs)));
+        found.truncate(MAX_EXPANSIONS);
     }
-    // One entry per term, at its best weight.
-    found.sort_by(|a, b| a.term_id.cmp(&b.term_id).then(b.weight.cmp(&a.weight)));
-    found.dedup_by_key(|e| e.term_id);
-    found.retain(|e| e.docs > 0);
-    found.sort_by(|a, b| b.weight.cmp(&a.weight).then(b.docs.cmp(&a.docs)));
-    found.truncate(MAX_EXPANSIONS);
     Ok(found)
 }
 
@@ -321,22 +375,21 @@ pub async fn search_combining(
     if request.words.is_empty() {
         return Ok(outcome);
     }
-    let mut words = Vec::with_capacity(request.words.len());
-    for (i, word) in request.words.iter().enumerate() {
-        let expansions = expand(db, word, i + 1 == request.words.len()).await?;
+    let words = expand_all(db, &request.words).await?;
+    for expansions in &words {
         outcome
             .terms
             .extend(expansions.iter().map(|e| e.term.clone()));
-        if expansions.is_empty() {
-            // Every word must match.
-            return Ok(outcome);
-        }
-        words.push(expansions);
+    }
+    if words.iter().any(Vec::is_empty) {
+        // Every word must match.
+        return Ok(outcome);
     }
     let wanted = request.offset.saturating_add(request.first).min(MAX_HITS);
     let scores = if let [expansions] = words.as_slice() {
-        outcome.facets = one_word_facets(db, expansions).await?;
-        one_word_best(db, expansions, &request.types, wanted).await?
+        let (facets, scores) = one_word(db, expansions, &request.types, wanted).await?;
+        outcome.facets = facets;
+        scores
     } else if distinct_terms(&words)
         && match combine {
             Combine::Auto => {
@@ -390,21 +443,51 @@ pub async fn search_combining(
     Ok(outcome)
 }
 
-/// The best `wanted` documents of each term and kind: every document of the overall best
-/// `wanted` is among them, since its score is that of one of its terms.
-async fn one_word_best(
+/// A one-word query's facets and candidates, in one statement (rows of `part` 0 are counts,
+/// rows of `part` 1 postings).
+///
+/// The candidates are the best `wanted` documents of each term and kind: every document of the
+/// overall best `wanted` is among them, since its score is that of one of its terms.
+///
+/// The number of documents of each kind holding any of the terms is the counts of the most
+/// common term (known from the vocabulary), plus, for each other term, its documents that none
+/// of the terms before it holds.
+async fn one_word(
     db: &impl ConnectionTrait,
     expansions: &[Expansion],
     types: &[DocType],
     wanted: usize,
-) -> AppResult<Scores> {
-    let mut branches = Vec::new();
+) -> AppResult<([u64; 5], Scores)> {
+    let mut by_docs: Vec<&Expansion> = expansions.iter().collect();
+    by_docs.sort_by(|a, b| b.docs.cmp(&a.docs).then(a.term_id.cmp(&b.term_id)));
+    let mut facets = [0u64; 5];
+    if let Some(first) = by_docs.first() {
+        for t in DocType::ALL {
+            facets[t.index()] = first.counts[t.index()].max(0) as u64;
+        }
+    }
+    let mut branches: Vec<String> = by_docs
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, e)| {
+            format!(
+                "SELECT 0 AS part, 0 AS term_id, p.doc_type AS doc_type, 0 AS entity_id, \
+                 CAST(COUNT(*) AS BIGINT) AS score FROM search_posting p \
+                 WHERE p.term_id = {} AND NOT EXISTS (SELECT 1 FROM search_posting q WHERE q.term_id IN ({}) \
+                 AND q.doc_type = p.doc_type AND q.entity_id = p.entity_id) GROUP BY p.doc_type",
+                e.term_id,
+                int_list(by_docs[..i].iter().map(|e| e.term_id))
+            )
+        })
+        .collect();
     if wanted > 0 {
         for e in expansions {
             for t in types {
                 if e.counts[t.index()] > 0 {
                     branches.push(format!(
-                        "SELECT * FROM (SELECT term_id, doc_type, entity_id, score FROM search_posting \
+                        "SELECT * FROM (SELECT 1 AS part, term_id, doc_type, entity_id, \
+                         CAST(score AS BIGINT) AS score FROM search_posting \
                          WHERE term_id = {} AND doc_type = {} ORDER BY score DESC, entity_id DESC LIMIT {wanted}) AS b{}",
                         e.term_id,
                         t.code(),
@@ -417,48 +500,25 @@ async fn one_word_best(
     let weights = weights(expansions);
     let mut scores = Scores::new();
     for row in union_all(db, &branches).await? {
-        add_posting(&mut scores, &row, &weights)?;
-    }
-    Ok(scores)
-}
-
-/// The number of documents of each kind holding any of the terms: the counts of the most
-/// common term, plus, for each other term, its documents that none of the terms before it holds.
-async fn one_word_facets(
-    db: &impl ConnectionTrait,
-    expansions: &[Expansion],
-) -> AppResult<[u64; 5]> {
-    let mut by_docs: Vec<&Expansion> = expansions.iter().collect();
-    by_docs.sort_by(|a, b| b.docs.cmp(&a.docs).then(a.term_id.cmp(&b.term_id)));
-    let mut facets = [0u64; 5];
-    let Some(first) = by_docs.first() else {
-        return Ok(facets);
-    };
-    for t in DocType::ALL {
-        facets[t.index()] = first.counts[t.index()].max(0) as u64;
-    }
-    let branches: Vec<String> = by_docs
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, e)| {
-            format!(
-                "SELECT p.doc_type AS doc_type, CAST(COUNT(*) AS BIGINT) AS n FROM search_posting p \
-                 WHERE p.term_id = {} AND NOT EXISTS (SELECT 1 FROM search_posting q WHERE q.term_id IN ({}) \
-                 AND q.doc_type = p.doc_type AND q.entity_id = p.entity_id) GROUP BY p.doc_type",
-                e.term_id,
-                int_list(by_docs[..i].iter().map(|e| e.term_id))
-            )
-        })
-        .collect();
-    for row in union_all(db, &branches).await? {
+        let part: i32 = row.try_get("", "part")?;
         let code: i32 = row.try_get("", "doc_type")?;
-        let n: i64 = row.try_get("", "n")?;
-        if let Some(t) = DocType::from_code(code) {
-            facets[t.index()] += n.max(0) as u64;
+        let value: i64 = row.try_get("", "score")?;
+        let Some(doc_type) = DocType::from_code(code) else {
+            continue;
+        };
+        if part == 0 {
+            facets[doc_type.index()] += value.max(0) as u64;
+        } else {
+            let term: i32 = row.try_get("", "term_id")?;
+            if let Some(weight) = weights.get(&term) {
+                let best = scores
+                    .entry((doc_type, row.try_get("", "entity_id")?))
+                    .or_default();
+                *best = (*best).max(value * weight);
+            }
         }
     }
-    Ok(facets)
+    Ok((facets, scores))
 }
 
 /// True when no term stands for two words of the query.
