@@ -20,6 +20,15 @@ local function lines(path)
   return out
 end
 
+-- With BENCH_DELAY_MS each connection waits that long after each answer before it asks again
+-- (bench/run --rate: a steady load below saturation, for latencies rather than throughput).
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
+
 local threads = {}
 local counter = 0
 

@@ -486,8 +486,10 @@ async fn one_word(
             for t in types {
                 if e.counts[t.index()] > 0 {
                     branches.push(format!(
-                        "SELECT * FROM (SELECT 1 AS part, term_id, doc_type, entity_id, \
-                         CAST(score AS BIGINT) AS score FROM search_posting \
+                        // The cast is outside: ordered by the column itself, the range of
+                        // `idx_search_posting_rank` is read from its best end, not sorted.
+                        "SELECT part, term_id, doc_type, entity_id, CAST(score AS BIGINT) AS score \
+                         FROM (SELECT 1 AS part, term_id, doc_type, entity_id, score FROM search_posting \
                          WHERE term_id = {} AND doc_type = {} ORDER BY score DESC, entity_id DESC LIMIT {wanted}) AS b{}",
                         e.term_id,
                         t.code(),
