@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, OutputType, TypeName};
 
-use crate::db::page::{Page, Row, SortKey};
+use crate::db::page::{Cursor, KeyValue, Page, Row, SortKey};
 
 /// A page of a list of `T`.
 pub struct Conn<T> {
@@ -17,10 +17,24 @@ pub struct Conn<T> {
     total: u32,
 }
 
-/// One item of a page, with its cursor.
+/// One item of a page, with what its cursor is made of: the cursor is encoded only when a
+/// client selects it (most lists are read as `nodes`, and encoding is most of an item's cost).
 pub struct Edge<T> {
-    cursor: String,
+    order: &'static str,
+    key: KeyValue,
+    id: i64,
     node: T,
+}
+
+impl<T> Edge<T> {
+    fn encoded_cursor(&self) -> String {
+        Cursor {
+            order: self.order.to_owned(),
+            key: self.key.clone(),
+            id: self.id,
+        }
+        .encode()
+    }
 }
 
 impl<T: OutputType> TypeName for Conn<T> {
@@ -54,8 +68,8 @@ impl<T: OutputType> Conn<T> {
         PageInfo {
             has_previous_page: self.has_previous,
             has_next_page: self.has_next,
-            start_cursor: self.edges.first().map(|e| e.cursor.clone()),
-            end_cursor: self.edges.last().map(|e| e.cursor.clone()),
+            start_cursor: self.edges.first().map(Edge::encoded_cursor),
+            end_cursor: self.edges.last().map(Edge::encoded_cursor),
         }
     }
 
@@ -70,8 +84,8 @@ impl<T: OutputType> Conn<T> {
 #[Object(name_type)]
 impl<T: OutputType> Edge<T> {
     /// The opaque cursor of this item, for `after` or `before`.
-    async fn cursor(&self) -> &str {
-        &self.cursor
+    async fn cursor(&self) -> String {
+        self.encoded_cursor()
     }
 
     /// The item.
@@ -118,7 +132,9 @@ pub fn connection<M: Row, T: OutputType>(
             .rows
             .into_iter()
             .map(|row| Edge {
-                cursor: sort.cursor(row.key(sort), row.position()).encode(),
+                order: sort.name,
+                key: row.key(sort),
+                id: row.position(),
                 node: wrap(row),
             })
             .collect(),

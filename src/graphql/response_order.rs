@@ -79,31 +79,60 @@ fn keys<'a>(
     }
 }
 
+type Order<'a> = Vec<(&'a Name, Vec<&'a SelectionSet>)>;
+
 fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
+    if !matches!(value, Value::List(_) | Value::Object(_)) {
+        return;
+    }
+    // The keys of every object of a list follow the same selection: worked out once.
+    let mut order = Vec::new();
+    keys(sets, fragments, &mut order, 0);
+    apply(value, &order, fragments);
+}
+
+fn apply(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
     match value {
         Value::List(items) => {
             for item in items {
-                reorder(item, sets, fragments);
+                apply(item, order, fragments);
             }
         }
         Value::Object(map) => {
-            let mut order = Vec::with_capacity(map.len());
-            keys(sets, fragments, &mut order, 0);
-            let mut old = std::mem::take(map);
-            map.reserve(old.len());
-            for (key, subs) in order {
-                if let Some(mut child) = old.swap_remove(key) {
-                    if subs.iter().any(|s| !s.items.is_empty()) {
-                        reorder(&mut child, &subs, fragments);
+            if !in_order(map, order) {
+                let mut old = std::mem::take(map);
+                map.reserve(old.len());
+                for (key, _) in order {
+                    if let Some(child) = old.swap_remove(*key) {
+                        map.insert((*key).clone(), child);
                     }
-                    map.insert(key.clone(), child);
+                }
+                // Anything not named by the selection (nothing, today) keeps its place at the end.
+                map.extend(old);
+            }
+            for (key, subs) in order {
+                if subs.iter().any(|s| !s.items.is_empty())
+                    && let Some(child) = map.get_mut(*key)
+                {
+                    reorder(child, subs, fragments);
                 }
             }
-            // Anything not named by the selection (nothing, today) keeps its place at the end.
-            map.extend(old);
         }
         _ => {}
     }
+}
+
+/// Whether the keys of `map` already come in the order of `order` (often so: fields that need
+/// no DataLoader complete in order).
+fn in_order(map: &async_graphql::indexmap::IndexMap<Name, Value>, order: &Order<'_>) -> bool {
+    let mut next = 0;
+    for key in map.keys() {
+        match order[next..].iter().position(|(k, _)| *k == key) {
+            Some(at) => next += at + 1,
+            None => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
