@@ -102,6 +102,18 @@ pub async fn connect(
     Ok((db, counter))
 }
 
+/// The `id` column of every row `select` returns.
+pub async fn select_ids<T: FromIterator<i32>>(
+    db: &impl ConnectionTrait,
+    select: &impl sea_orm::StatementBuilder,
+) -> AppResult<T> {
+    db.query_all(select)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("", "id")?))
+        .collect()
+}
+
 /// How long a request waits for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_MS`).
 pub fn acquire_timeout(config: &Config) -> Duration {
     Duration::from_millis(config.database_acquire_timeout_ms.max(1))

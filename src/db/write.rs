@@ -60,11 +60,7 @@ pub async fn existing_ids(
         .and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()))
         .and_where(Expr::col(Alias::new("deleted_at")).is_null())
         .to_owned();
-    db.query_all(&select)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("", "id")?))
-        .collect()
+    crate::db::select_ids(db, &select).await
 }
 
 /// True when `err` is a unique-constraint violation (a slug taken by a concurrent write).

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, OutputType, TypeName};
 
-use crate::db::page::{Cursor, KeyValue, Page, Row, SortKey};
+use crate::db::page::{KeyValue, Page, Row, SortKey};
 
 /// A page of a list of `T`.
 pub struct Conn<T> {
@@ -20,7 +20,7 @@ pub struct Conn<T> {
 /// One item of a page, with what its cursor is made of: the cursor is encoded only when a
 /// client selects it (most lists are read as `nodes`, and encoding is most of an item's cost).
 pub struct Edge<T> {
-    order: &'static str,
+    sort: SortKey,
     key: KeyValue,
     id: i64,
     node: T,
@@ -28,12 +28,7 @@ pub struct Edge<T> {
 
 impl<T> Edge<T> {
     fn encoded_cursor(&self) -> String {
-        Cursor {
-            order: self.order.to_owned(),
-            key: self.key.clone(),
-            id: self.id,
-        }
-        .encode()
+        self.sort.cursor(self.key.clone(), self.id).encode()
     }
 }
 
@@ -132,7 +127,7 @@ pub fn connection<M: Row, T: OutputType>(
             .rows
             .into_iter()
             .map(|row| Edge {
-                order: sort.name,
+                sort: *sort,
                 key: row.key(sort),
                 id: row.position(),
                 node: wrap(row),

@@ -127,11 +127,7 @@ pub(super) async fn ids_after(
         .order_by((Alias::new(table), Alias::new("id")), Order::Asc)
         .limit(limit)
         .to_owned();
-    db.query_all(&select)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("", "id")?))
-        .collect()
+    crate::db::select_ids(db, &select).await
 }
 
 /// The visible rows of `target` linked from each of `parents` in `link(parent, child)` (where
@@ -190,11 +186,7 @@ async fn visible_ids(
         .and_where(col(table, "id").is_in(ids.iter().copied()))
         .cond_where(visible(node_type))
         .to_owned();
-    db.query_all(&select)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("", "id")?))
-        .collect()
+    crate::db::select_ids(db, &select).await
 }
 
 fn single(node_type: NodeType, id: Option<i32>, visible: &HashSet<i32>) -> Value {

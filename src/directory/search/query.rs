@@ -321,11 +321,11 @@ fn add_posting(
     let term: i32 = row.try_get("", "term_id")?;
     let code: i32 = row.try_get("", "doc_type")?;
     let id: i32 = row.try_get("", "entity_id")?;
-    let score: i32 = row.try_get("", "score")?;
+    let score: i64 = row.try_get("", "score")?;
     let (Some(doc_type), Some(weight)) = (DocType::from_code(code), weights.get(&term)) else {
         return Ok(());
     };
-    let value = i64::from(score) * weight;
+    let value = score * weight;
     let best = scores.entry((doc_type, id)).or_default();
     *best = (*best).max(value);
     Ok(())
@@ -503,21 +503,14 @@ async fn one_word(
     let mut scores = Scores::new();
     for row in union_all(db, &branches).await? {
         let part: i32 = row.try_get("", "part")?;
-        let code: i32 = row.try_get("", "doc_type")?;
-        let value: i64 = row.try_get("", "score")?;
-        let Some(doc_type) = DocType::from_code(code) else {
+        if part == 1 {
+            add_posting(&mut scores, &row, &weights)?;
             continue;
-        };
-        if part == 0 {
-            facets[doc_type.index()] += value.max(0) as u64;
-        } else {
-            let term: i32 = row.try_get("", "term_id")?;
-            if let Some(weight) = weights.get(&term) {
-                let best = scores
-                    .entry((doc_type, row.try_get("", "entity_id")?))
-                    .or_default();
-                *best = (*best).max(value * weight);
-            }
+        }
+        let code: i32 = row.try_get("", "doc_type")?;
+        let count: i64 = row.try_get("", "score")?;
+        if let Some(doc_type) = DocType::from_code(code) {
+            facets[doc_type.index()] += count.max(0) as u64;
         }
     }
     Ok((facets, scores))
@@ -596,7 +589,8 @@ async fn all_words(db: &impl ConnectionTrait, mut words: Vec<Vec<Expansion>>) ->
     for expansions in &words {
         let terms = int_list(expansions.iter().map(|e| e.term_id));
         let mut sql = format!(
-            "SELECT term_id, doc_type, entity_id, score FROM search_posting WHERE term_id IN ({terms})"
+            "SELECT term_id, doc_type, entity_id, CAST(score AS BIGINT) AS score FROM search_posting \
+             WHERE term_id IN ({terms})"
         );
         if let Some(candidates) = &candidates {
             if candidates.is_empty() {
