@@ -124,6 +124,10 @@ impl App {
                 &schema_limits,
                 limits.clone(),
                 email_hash_key.clone(),
+                crate::graphql::subtree::Subtrees {
+                    mode: config.fast_path,
+                    answers: metrics.subtrees.clone(),
+                },
             ),
             db,
             keys,

@@ -46,6 +46,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether root fields answer whole subtrees in one pass (see `graphql::subtree`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum FastPath {
+    /// Subtrees are answered in one pass where the selection allows.
+    #[default]
+    On,
+    /// Every field is resolved by the executor.
+    Off,
+    /// Both run and must give the same answer; a difference is an internal error (for tests).
+    Check,
+}
+
 /// The one algorithm tokens are accepted with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum JwtAlgorithm {
@@ -311,6 +323,12 @@ pub struct Config {
     #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64, global = true)]
     pub response_cache_mb: u64,
 
+    /// How root fields are answered: `on` builds a whole answer in one pass where the
+    /// selection allows (plain fields and lists of the public types), `off` resolves every field
+    /// through the executor, `check` does both and refuses an answer where they differ (tests).
+    #[arg(long, env = "FAST_PATH", value_enum, default_value_t = FastPath::On, global = true)]
+    pub fast_path: FastPath,
+
     /// `max-age` of `Cache-Control: public` on anonymous GET answers, in seconds. With 0 (the
     /// default) clients and proxies may store answers but must revalidate them (`ETag`,
     /// `If-None-Match`, `304`) before each use.
@@ -380,6 +398,8 @@ impl Config {
             // Off, so that tests see the database's behaviour; the cache's own tests turn it on.
             response_cache_mb: 0,
             public_max_age_secs: 0,
+            // Both ways, compared: every test that reads checks the one-pass answers too.
+            fast_path: FastPath::Check,
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct Metrics {
     pub slow_statements: IntCounter,
     /// Anonymous queries answered from the response cache (`hit`) or computed (`miss`).
     pub response_cache: IntCounterVec,
+    /// Root fields answered in one pass (`built`) or by the executor (`executor`), see
+    /// `graphql::subtree`.
+    pub subtrees: IntCounterVec,
     /// Introspection-only requests answered from memory (`memory`) or computed (`computed`).
     pub introspection_answers: IntCounterVec,
     /// Requests answered `OVERLOADED`: no pooled connection became free in time while the
@@ -96,6 +99,17 @@ impl Metrics {
                     "Anonymous queries answered from the response cache (hit) or computed (miss)",
                 ),
                 &["outcome"],
+            )
+            .expect("a valid metric definition"),
+        );
+        let subtrees = register(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "graphql_subtrees_total",
+                    "Root fields answered in one pass (built) or field by field by the executor (executor)",
+                ),
+                &["answer"],
             )
             .expect("a valid metric definition"),
         );
@@ -174,6 +188,7 @@ impl Metrics {
             rate_limited,
             slow_statements,
             response_cache,
+            subtrees,
             introspection_answers,
             statements_total,
             pool,

@@ -16,6 +16,7 @@ pub mod post;
 pub mod region;
 pub mod response_order;
 pub mod search;
+pub mod subtree;
 pub mod vocabulary;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
@@ -107,10 +108,12 @@ pub fn build_schemas(
     limits: &SchemaLimits,
     costs: std::sync::Arc<crate::limits::Limits>,
     email_hash_key: crate::privacy::EmailHashKey,
+    subtrees: subtree::Subtrees,
 ) -> Schemas {
     let mut main = builder()
         .data(db.clone())
         .data(email_hash_key)
+        .data(subtrees)
         .limit_directives(limits.directives)
         // Depth and cost are checked by the cost extension, which says by how much.
         .extension(cost::CostBudgetFactory {

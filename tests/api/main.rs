@@ -27,6 +27,7 @@ mod search;
 mod seed;
 mod server;
 mod subjects;
+mod subtree;
 mod tokens;
 mod visibility;
 mod writes;

@@ -1,11 +1,21 @@
 //! No N+1: the number of SQL statements of a request does not grow with the objects returned.
 
+use network_directory::config::{Config, FastPath};
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::on_both_databases;
+use crate::on_both_databases_with;
 
-on_both_databases!(statements_do_not_grow_with_the_page);
+fn one_pass(config: &mut Config) {
+    config.fast_path = FastPath::On;
+}
+
+fn field_by_field(config: &mut Config) {
+    config.fast_path = FastPath::Off;
+}
+
+on_both_databases_with!(one_pass: statements_do_not_grow_in_one_pass);
+on_both_databases_with!(field_by_field: statements_do_not_grow_field_by_field);
 
 const DIRECTORY: &str = r#"query($first: Int!) {
   organizations(first: $first, filter: {nameContains: "test"}) {
@@ -90,12 +100,27 @@ async fn statements_for(app: &TestApp, first: usize) -> (u64, usize) {
     (statements, tested)
 }
 
-async fn statements_do_not_grow_with_the_page(app: TestApp) {
-    add_fifty_organizations(&app).await;
+async fn statements_do_not_grow_in_one_pass(app: TestApp) {
+    let built = app.metric("graphql_subtrees_total{answer=\"built\"}").await;
+    statements_do_not_grow_with_the_page(&app).await;
+    let after = app.metric("graphql_subtrees_total{answer=\"built\"}").await;
+    assert_eq!(after - built, 3.0, "every page in one pass");
+}
+
+async fn statements_do_not_grow_field_by_field(app: TestApp) {
+    statements_do_not_grow_with_the_page(&app).await;
+    assert_eq!(
+        app.metric("graphql_subtrees_total{answer=\"built\"}").await,
+        0.0
+    );
+}
+
+async fn statements_do_not_grow_with_the_page(app: &TestApp) {
+    add_fifty_organizations(app).await;
     // Warm up the pool so that connection set-up does not count.
-    statements_for(&app, 5).await;
-    let (five, _) = statements_for(&app, 5).await;
-    let (fifty, tested) = statements_for(&app, 50).await;
+    statements_for(app, 5).await;
+    let (five, _) = statements_for(app, 5).await;
+    let (fifty, tested) = statements_for(app, 50).await;
     assert_eq!(tested, 50);
     eprintln!("SQL statements per directory request: {five} for 5 organizations, {fifty} for 50");
     assert_eq!(

@@ -2,18 +2,19 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::page::PageArgs;
 use crate::directory;
 use crate::entity::organization;
 use crate::error::AppResult;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::Conn;
 use crate::graphql::loader::{Relation, care_domains, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::post::Post;
 use crate::graphql::region::Region;
+use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, opt_text, text, value};
 use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
@@ -266,6 +267,50 @@ impl Organization {
     }
 }
 
+impl Subtree for Organization {
+    type Row = organization::Model;
+
+    fn leaf(row: &organization::Model, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => value(&NodeType::Organization.id(row.id)),
+            "slug" => text(&row.slug),
+            "name" => text(&row.name),
+            "alsoKnownAs" => value(&row.also_known_as.0),
+            "description" => text(&row.description),
+            "website" => opt_text(row.website.as_deref()),
+            "logoUrl" => opt_text(row.logo_url.as_deref()),
+            "city" => opt_text(row.city.as_deref()),
+            "size" => value(&row.size),
+            "status" => value(&row.status),
+            "joinedOn" => value(&row.joined_on),
+            "joinedNote" => opt_text(row.joined_note.as_deref()),
+            "publicEmail" => opt_text(row.public_email.as_deref()),
+            "publicPhone" => opt_text(row.public_phone.as_deref()),
+            "kvkNumber" => opt_text(row.kvk_number.as_deref()),
+            "agbCode" => opt_text(row.agb_code.as_deref()),
+            "websiteDomain" => opt_text(row.website_domain.as_deref()),
+            "createdAt" => value(&row.created_at),
+            "updatedAt" => value(&row.updated_at),
+            "version" => value(&row.version),
+            // The contact fields depend on the caller, the events on the clock: the executor
+            // answers those.
+            _ => return None,
+        })
+    }
+
+    fn link(field: &str) -> Option<Linked<organization::Model>> {
+        Some(match field {
+            "careDomains" => Linked::CareDomains,
+            "regions" => Linked::List(Relation::OrganizationRegions, Kind::Region),
+            "targetGroups" => Linked::List(Relation::OrganizationTargetGroups, Kind::TargetGroup),
+            "themes" => Linked::List(Relation::OrganizationThemes, Kind::Theme),
+            "tags" => Linked::List(Relation::OrganizationTags, Kind::Tag),
+            "posts" => Linked::List(Relation::OrganizationPosts, Kind::Post),
+            _ => return None,
+        })
+    }
+}
+
 /// How to order organizations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
 pub enum OrganizationOrder {
@@ -340,7 +385,7 @@ impl OrganizationQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<Organization>> {
+    ) -> AppResult<Resolved<Conn<Organization>>> {
         let sort = match order_by.unwrap_or_default() {
             OrganizationOrder::Name => directory::organization::BY_NAME,
             OrganizationOrder::JoinedOn => directory::organization::BY_JOINED,
@@ -359,7 +404,7 @@ impl OrganizationQuery {
         let listing = directory::organization::listing(filter, sort);
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &sort, Organization))
+        crate::graphql::subtree::page(ctx, page, &sort, Organization).await
     }
 
     /// The organization with this slug, or `null`.
@@ -367,11 +412,8 @@ impl OrganizationQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The organization's slug, e.g. `ggz-friesland`.")] slug: String,
-    ) -> AppResult<Option<Organization>> {
-        Ok(
-            crate::graphql::find_by_slug::<organization::Model>(ctx, &slug)
-                .await?
-                .map(Organization),
-        )
+    ) -> AppResult<Option<Resolved<Organization>>> {
+        let row = crate::graphql::find_by_slug::<organization::Model>(ctx, &slug).await?;
+        crate::graphql::subtree::one(ctx, row, Organization).await
     }
 }

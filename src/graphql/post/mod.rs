@@ -3,18 +3,19 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, Value};
 use chrono::{DateTime, Utc};
 
 use crate::db::page::PageArgs;
 use crate::directory;
 use crate::entity::{organization, post};
 use crate::error::{AppError, AppResult};
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::Conn;
 use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{GlobalId, NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::partner::Partner;
+use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, text, value};
 use crate::graphql::vocabulary::{Tag, Theme};
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
@@ -173,6 +174,39 @@ impl Post {
     }
 }
 
+impl Subtree for Post {
+    type Row = post::Model;
+
+    fn leaf(row: &post::Model, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => value(&NodeType::Post.id(row.id)),
+            "slug" => text(&row.slug),
+            "kind" => value(&row.kind),
+            "title" => text(&row.title),
+            "body" => text(&row.body),
+            "authorName" => text(&row.author_name),
+            "authorRole" => value(&row.author_role),
+            "status" => value(&row.status),
+            "publishedAt" => value(&row.published_at),
+            "createdAt" => value(&row.created_at),
+            "updatedAt" => value(&row.updated_at),
+            "version" => value(&row.version),
+            // The author's e-mail depends on the caller: the executor answers it.
+            _ => return None,
+        })
+    }
+
+    fn link(field: &str) -> Option<Linked<post::Model>> {
+        Some(match field {
+            "organization" => Linked::One(Kind::Organization, |row| row.organization_id),
+            "themes" => Linked::List(Relation::PostThemes, Kind::Theme),
+            "tags" => Linked::List(Relation::PostTags, Kind::Tag),
+            "organizations" => Linked::List(Relation::PostOrganizations, Kind::Organization),
+            _ => return None,
+        })
+    }
+}
+
 /// Which posts to list. Within one field any of the values matches; every field given must
 /// match.
 #[derive(Debug, Default, InputObject)]
@@ -219,12 +253,12 @@ impl PostQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<Post>> {
+    ) -> AppResult<Resolved<Conn<Post>>> {
         let filter = directory::post::Filter::from(filter.unwrap_or_default());
         let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &listing.sort, Post))
+        crate::graphql::subtree::page(ctx, page, &listing.sort, Post).await
     }
 
     /// The post with this ID or slug (give exactly one), or `null` when it does not exist or the
@@ -234,16 +268,15 @@ impl PostQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The post's global ID.")] id: Option<ID>,
         #[graphql(desc = "The post's slug.")] slug: Option<String>,
-    ) -> AppResult<Option<Post>> {
-        match (id, slug) {
+    ) -> AppResult<Option<Resolved<Post>>> {
+        let row = match (id, slug) {
             (Some(id), None) => {
                 let id = GlobalId::parse_as(&id, NodeType::Post)?;
-                Ok(by_id::<post::Model>(ctx, id).await?.map(Post))
+                by_id::<post::Model>(ctx, id).await?
             }
-            (None, Some(slug)) => Ok(crate::graphql::find_by_slug::<post::Model>(ctx, &slug)
-                .await?
-                .map(Post)),
-            _ => Err(AppError::bad_input("give exactly one of `id` and `slug`")),
-        }
+            (None, Some(slug)) => crate::graphql::find_by_slug::<post::Model>(ctx, &slug).await?,
+            _ => return Err(AppError::bad_input("give exactly one of `id` and `slug`")),
+        };
+        crate::graphql::subtree::one(ctx, row, Post).await
     }
 }

@@ -2,17 +2,18 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Value};
 use sea_orm::sea_query::Condition;
 
 use crate::db::page::PageArgs;
 use crate::directory;
 use crate::entity::region;
 use crate::error::AppResult;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::Conn;
 use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
+use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, text, value};
 use crate::vocab::RegionKind;
 
 /// A region of the Netherlands: a province, or a finer region inside one.
@@ -96,6 +97,31 @@ impl Region {
     }
 }
 
+impl Subtree for Region {
+    type Row = region::Model;
+
+    fn leaf(row: &region::Model, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => value(&NodeType::Region.id(row.id)),
+            "slug" => text(&row.slug),
+            "name" => text(&row.name),
+            "kind" => value(&row.kind),
+            "updatedAt" => value(&row.updated_at),
+            "version" => value(&row.version),
+            _ => return None,
+        })
+    }
+
+    fn link(field: &str) -> Option<Linked<region::Model>> {
+        Some(match field {
+            "parent" => Linked::One(Kind::Region, |row| row.parent_id),
+            "children" => Linked::List(Relation::RegionChildren, Kind::Region),
+            "organizations" => Linked::List(Relation::RegionOrganizations, Kind::Organization),
+            _ => return None,
+        })
+    }
+}
+
 /// Root fields for regions.
 #[derive(Default)]
 pub struct RegionQuery;
@@ -112,14 +138,14 @@ impl RegionQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<Region>> {
+    ) -> AppResult<Resolved<Conn<Region>>> {
         let filter = kind
             .map(directory::region::of_kind)
             .unwrap_or_else(Condition::all);
         let listing = directory::region::listing(filter);
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &listing.sort, Region))
+        crate::graphql::subtree::page(ctx, page, &listing.sort, Region).await
     }
 
     /// The region with this slug, or `null`.
@@ -127,9 +153,8 @@ impl RegionQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The region's slug, e.g. `friesland`.")] slug: String,
-    ) -> AppResult<Option<Region>> {
-        Ok(crate::graphql::find_by_slug::<region::Model>(ctx, &slug)
-            .await?
-            .map(Region))
+    ) -> AppResult<Option<Resolved<Region>>> {
+        let row = crate::graphql::find_by_slug::<region::Model>(ctx, &slug).await?;
+        crate::graphql::subtree::one(ctx, row, Region).await
     }
 }

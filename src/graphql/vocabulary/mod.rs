@@ -3,17 +3,18 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Value};
 
 use crate::db::page::PageArgs;
 use crate::directory;
 use crate::entity::{tag, target_group, theme};
 use crate::error::AppResult;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::Conn;
 use crate::graphql::loader::{Relation, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::post::Post;
+use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, opt_text, text, value};
 
 /// A group of people organizations serve, e.g. children, young people, adults, older people.
 pub struct TargetGroup(pub target_group::Model);
@@ -236,6 +237,61 @@ impl Tag {
     }
 }
 
+/// A vocabulary type's plain fields.
+fn vocabulary_leaf(
+    node_type: NodeType,
+    (id, slug, name, description): (i32, &str, &str, Option<&str>),
+    (version, updated_at): (i64, chrono::DateTime<chrono::Utc>),
+    field: &str,
+) -> Option<Value> {
+    Some(match field {
+        "id" => value(&node_type.id(id)),
+        "slug" => text(slug),
+        "name" => text(name),
+        "description" => opt_text(description),
+        "updatedAt" => value(&updated_at),
+        "version" => value(&version),
+        _ => return None,
+    })
+}
+
+macro_rules! vocabulary_subtree {
+    ($type:ident, $model:ident, $organizations:ident, $posts:expr) => {
+        impl Subtree for $type {
+            type Row = $model::Model;
+
+            fn leaf(row: &$model::Model, field: &str) -> Option<Value> {
+                vocabulary_leaf(
+                    NodeType::$type,
+                    (row.id, &row.slug, &row.name, row.description.as_deref()),
+                    (row.version, row.updated_at),
+                    field,
+                )
+            }
+
+            fn link(field: &str) -> Option<Linked<$model::Model>> {
+                match (field, $posts) {
+                    ("organizations", _) => {
+                        Some(Linked::List(Relation::$organizations, Kind::Organization))
+                    }
+                    ("posts", Some(posts)) => Some(Linked::List(posts, Kind::Post)),
+                    // A theme's events depend on the clock: the executor answers them.
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+vocabulary_subtree!(
+    TargetGroup,
+    target_group,
+    TargetGroupOrganizations,
+    None::<Relation>
+);
+vocabulary_subtree!(Theme, theme, ThemeOrganizations, Some(Relation::ThemePosts));
+vocabulary_subtree!(Tag, tag, TagOrganizations, Some(Relation::TagPosts));
+
 /// Root fields for target groups, themes and tags.
 #[derive(Default)]
 pub struct VocabularyQuery;
@@ -251,11 +307,11 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<TargetGroup>> {
+    ) -> AppResult<Resolved<Conn<TargetGroup>>> {
         let listing = directory::vocabulary::listing("target_group");
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &listing.sort, TargetGroup))
+        crate::graphql::subtree::page(ctx, page, &listing.sort, TargetGroup).await
     }
 
     /// The target group with this slug, or `null`.
@@ -263,12 +319,9 @@ impl VocabularyQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The target group's slug, e.g. `jongeren`.")] slug: String,
-    ) -> AppResult<Option<TargetGroup>> {
-        Ok(
-            crate::graphql::find_by_slug::<target_group::Model>(ctx, &slug)
-                .await?
-                .map(TargetGroup),
-        )
+    ) -> AppResult<Option<Resolved<TargetGroup>>> {
+        let row = crate::graphql::find_by_slug::<target_group::Model>(ctx, &slug).await?;
+        crate::graphql::subtree::one(ctx, row, TargetGroup).await
     }
 
     /// The themes, A-Z.
@@ -280,11 +333,11 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<Theme>> {
+    ) -> AppResult<Resolved<Conn<Theme>>> {
         let listing = directory::vocabulary::listing("theme");
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &listing.sort, Theme))
+        crate::graphql::subtree::page(ctx, page, &listing.sort, Theme).await
     }
 
     /// The theme with this slug, or `null`.
@@ -292,10 +345,9 @@ impl VocabularyQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The theme's slug, e.g. `optrekken-met-naasten`.")] slug: String,
-    ) -> AppResult<Option<Theme>> {
-        Ok(crate::graphql::find_by_slug::<theme::Model>(ctx, &slug)
-            .await?
-            .map(Theme))
+    ) -> AppResult<Option<Resolved<Theme>>> {
+        let row = crate::graphql::find_by_slug::<theme::Model>(ctx, &slug).await?;
+        crate::graphql::subtree::one(ctx, row, Theme).await
     }
 
     /// The tags, A-Z.
@@ -307,11 +359,11 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (0-100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
-    ) -> AppResult<Conn<Tag>> {
+    ) -> AppResult<Resolved<Conn<Tag>>> {
         let listing = directory::vocabulary::listing("tag");
         let page =
             crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
-        Ok(connection(page, &listing.sort, Tag))
+        crate::graphql::subtree::page(ctx, page, &listing.sort, Tag).await
     }
 
     /// The tag with this slug, or `null`.
@@ -319,9 +371,8 @@ impl VocabularyQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The tag's slug, e.g. `clienten`.")] slug: String,
-    ) -> AppResult<Option<Tag>> {
-        Ok(crate::graphql::find_by_slug::<tag::Model>(ctx, &slug)
-            .await?
-            .map(Tag))
+    ) -> AppResult<Option<Resolved<Tag>>> {
+        let row = crate::graphql::find_by_slug::<tag::Model>(ctx, &slug).await?;
+        crate::graphql::subtree::one(ctx, row, Tag).await
     }
 }

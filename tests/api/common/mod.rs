@@ -461,6 +461,37 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Like [`on_both_databases`], for tests of a server configured by `$configure` (a
+/// `fn(&mut Config)` of the calling module).
+#[macro_export]
+macro_rules! on_both_databases_with {
+    ($configure:ident: $($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$test(
+                        $crate::common::TestApp::sqlite_with(super::$configure).await,
+                    )
+                    .await;
+                }
+
+                #[tokio::test]
+                #[cfg_attr(
+                    not(postgres_tests),
+                    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+                )]
+                async fn postgres() {
+                    super::$test(
+                        $crate::common::TestApp::postgres_with(super::$configure).await,
+                    )
+                    .await;
+                }
+            }
+        )*
+    };
+}
+
 /// A query document of `n` aliased copies (`a0`, `a1`, …) of one root `selection`.
 pub fn aliased(n: usize, selection: &str) -> String {
     let fields: Vec<String> = (0..n).map(|i| format!("a{i}: {selection}")).collect();

@@ -1,0 +1,577 @@
+//! Whole-subtree answers: a root field whose selection asks only for what this module knows
+//! (plain fields, lists and to-one links of the directory's public types) is answered as one
+//! value, built level by level, instead of resolving every field of every object through the
+//! executor.
+//!
+//! Each level costs what the DataLoaders cost: one statement per relation for all the parents of
+//! that level, from the same core reads ([`Relation::spec`] for who sees what,
+//! [`crate::db::page::Listing::pages_by_parent`] for the pages). What it saves is the executor's
+//! work per field (a future, a context and an extension call for each of the thousands of
+//! fields of a directory page), which is most of a computed page's CPU.
+//!
+//! A selection with anything else (a fragment, a directive, a field that can be refused or needs
+//! arguments this module does not read, a response key selected twice, an argument the core
+//! refuses) is resolved by the executor as before, whole: the answer is the same either way, only
+//! its cost differs. With `FAST_PATH=check` both run and must agree (the test suite runs so).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_graphql::context::SelectionField;
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{Field, Selection};
+use async_graphql::{
+    Context, ContextSelectionSet, ErrorExtensions, Name, OutputType, Positioned, ServerResult,
+    Value,
+};
+use futures_util::future::BoxFuture;
+
+use crate::config::FastPath;
+use crate::db::page::{Page, PageArgs, PageRequest, Row, SortKey};
+use crate::directory::relation::Relation;
+use crate::directory::visible::Visible;
+use crate::error::{AppError, AppResult};
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::{db, viewer};
+
+/// How root fields are answered, and the count of each way (`graphql_subtrees_total`).
+#[derive(Clone)]
+pub struct Subtrees {
+    /// `FAST_PATH`.
+    pub mode: FastPath,
+    /// Root fields answered in one pass (`built`) or by the executor (`executor`).
+    pub answers: prometheus::IntCounterVec,
+}
+
+/// A GraphQL type whose objects this module can answer for: its row, its plain fields and its
+/// relations.
+pub trait Subtree: OutputType + 'static {
+    /// The stored row behind an object.
+    type Row: Visible;
+
+    /// The value of the plain field `field` of `row`, or `None` when `field` is not a plain
+    /// field this module may answer (it then leaves the selection to the executor).
+    fn leaf(row: &Self::Row, field: &str) -> Option<Value>;
+
+    /// What `field` links to, if it is a relation this module may answer.
+    fn link(field: &str) -> Option<Linked<Self::Row>> {
+        let _ = field;
+        None
+    }
+}
+
+/// A relation of a type, as [`Subtree::link`] describes it.
+pub enum Linked<R> {
+    /// A list (a connection) of objects of `Kind`.
+    List(Relation, Kind),
+    /// One object of `Kind` by the id the row holds (`null` when it has none, or the caller may
+    /// not see it).
+    One(Kind, fn(&R) -> Option<i32>),
+    /// An organization's care domains.
+    CareDomains,
+}
+
+/// The types [`Subtree`] is implemented for.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// `Organization`
+    Organization,
+    /// `Post`
+    Post,
+    /// `Region`
+    Region,
+    /// `TargetGroup`
+    TargetGroup,
+    /// `Theme`
+    Theme,
+    /// `Tag`
+    Tag,
+}
+
+/// The answer of a root field: built whole, or left to the executor (or both, to compare).
+pub enum Resolved<T> {
+    /// The whole answer, built here.
+    Built(Mutex<Option<Value>>),
+    /// The objects, for the executor to resolve field by field.
+    Objects(T),
+    /// Both: the executor's answer is returned, and must equal the one built here.
+    Checked(Mutex<Option<Value>>, T),
+}
+
+impl<T: OutputType> OutputType for Resolved<T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Resolved::Built(value) => Ok(take(value)),
+            Resolved::Objects(objects) => objects.resolve(ctx, field).await,
+            Resolved::Checked(value, objects) => {
+                let built = take(value);
+                let resolved = objects.resolve(ctx, field).await?;
+                if built == resolved {
+                    Ok(resolved)
+                } else {
+                    tracing::error!(
+                        field = %field.node.name.node,
+                        built = %built,
+                        resolved = %resolved,
+                        "the subtree answer differs from the executor's"
+                    );
+                    let error = async_graphql::Error::from(AppError::internal(
+                        "the subtree answer differs from the executor's",
+                    ));
+                    Err(error.into_server_error(field.pos))
+                }
+            }
+        }
+    }
+}
+
+fn take(value: &Mutex<Option<Value>>) -> Value {
+    value
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or(Value::Null)
+}
+
+fn mode(ctx: &Context<'_>) -> FastPath {
+    ctx.data_opt::<Subtrees>()
+        .map_or(FastPath::Off, |subtrees| subtrees.mode)
+}
+
+fn count(ctx: &Context<'_>, answer: &str) {
+    if let Some(subtrees) = ctx.data_opt::<Subtrees>() {
+        subtrees.answers.with_label_values(&[answer]).inc();
+    }
+}
+
+/// The answer of a root field that returns a page of `T`.
+pub async fn page<T: Subtree>(
+    ctx: &Context<'_>,
+    page: Page<T::Row>,
+    sort: &SortKey,
+    wrap: impl Fn(T::Row) -> T,
+) -> AppResult<Resolved<Conn<T>>> {
+    let built = match mode(ctx) {
+        FastPath::Off => None,
+        _ if !plain(&ctx.item.node, 0) => None,
+        _ => connections::<T>(ctx, vec![page.clone()], sort, ctx.field())
+            .await?
+            .and_then(|mut values| values.pop()),
+    };
+    Ok(resolved(ctx, built, || connection(page, sort, wrap)))
+}
+
+/// The answer of a root field that returns one `T` or `null`.
+pub async fn one<T: Subtree>(
+    ctx: &Context<'_>,
+    row: Option<T::Row>,
+    wrap: impl Fn(T::Row) -> T,
+) -> AppResult<Option<Resolved<T>>> {
+    let Some(row) = row else { return Ok(None) };
+    let built = match mode(ctx) {
+        FastPath::Off => None,
+        _ if !plain(&ctx.item.node, 0) => None,
+        _ => objects::<T>(ctx, &[&row], ctx.field())
+            .await?
+            .and_then(|mut values| values.pop()),
+    };
+    Ok(Some(resolved(ctx, built, || wrap(row))))
+}
+
+fn resolved<T>(
+    ctx: &Context<'_>,
+    built: Option<Value>,
+    objects: impl FnOnce() -> T,
+) -> Resolved<T> {
+    match (built, mode(ctx)) {
+        (Some(value), FastPath::On) => {
+            count(ctx, "built");
+            Resolved::Built(Mutex::new(Some(value)))
+        }
+        (Some(value), _) => Resolved::Checked(Mutex::new(Some(value)), objects()),
+        (None, _) => {
+            count(ctx, "executor");
+            Resolved::Objects(objects())
+        }
+    }
+}
+
+/// The deepest selection this module walks (the depth limit is lower).
+const MAX_DEPTH: usize = 32;
+
+/// True when the selection under `field` is fields only: no fragment, no directive.
+fn plain(field: &Field, depth: usize) -> bool {
+    depth < MAX_DEPTH
+        && field.directives.is_empty()
+        && field
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(sub) => plain(&sub.node, depth + 1),
+                Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+            })
+}
+
+/// A field of a selection: its response key and name.
+fn key(field: &SelectionField<'_>) -> Name {
+    Name::new(field.alias().unwrap_or(field.name()))
+}
+
+/// The fields selected under `field`, or `None` when a response key is selected twice (the
+/// executor merges those).
+fn fields<'a>(field: SelectionField<'a>) -> Option<Vec<SelectionField<'a>>> {
+    let fields: Vec<_> = field.selection_set().collect();
+    for (i, a) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|b| key(a) == key(b)) {
+            return None;
+        }
+    }
+    Some(fields)
+}
+
+fn typename<T: OutputType>() -> Value {
+    Value::String(T::type_name().into_owned())
+}
+
+/// The objects `rows` with the selection under `field`, or `None` when this module leaves the
+/// selection to the executor.
+fn objects<'a, T: Subtree>(
+    ctx: &'a Context<'a>,
+    rows: &'a [&'a T::Row],
+    field: SelectionField<'a>,
+) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+    Box::pin(async move {
+        let Some(selected) = fields(field) else {
+            return Ok(None);
+        };
+        let mut columns: Vec<Vec<Value>> = Vec::with_capacity(selected.len());
+        for sub in &selected {
+            let values = match sub.name() {
+                "__typename" => rows.iter().map(|_| typename::<T>()).collect(),
+                name => match T::link(name) {
+                    Some(link) => match linked::<T>(ctx, rows, link, *sub).await? {
+                        Some(values) => values,
+                        None => return Ok(None),
+                    },
+                    None => {
+                        if !sub.arguments().is_ok_and(|a| a.is_empty()) {
+                            return Ok(None);
+                        }
+                        let mut values = Vec::with_capacity(rows.len());
+                        for row in rows {
+                            match T::leaf(row, name) {
+                                Some(value) => values.push(value),
+                                None => return Ok(None),
+                            }
+                        }
+                        values
+                    }
+                },
+            };
+            columns.push(values);
+        }
+        Ok(Some(assemble(&selected, columns, rows.len())))
+    })
+}
+
+/// Objects from their fields' values: `columns[f][i]` is field `f` of object `i`.
+fn assemble(selected: &[SelectionField<'_>], columns: Vec<Vec<Value>>, n: usize) -> Vec<Value> {
+    let mut objects: Vec<IndexMap<Name, Value>> = (0..n)
+        .map(|_| IndexMap::with_capacity(selected.len()))
+        .collect();
+    for (sub, values) in selected.iter().zip(columns) {
+        let name = key(sub);
+        for (object, value) in objects.iter_mut().zip(values) {
+            object.insert(name.clone(), value);
+        }
+    }
+    objects.into_iter().map(Value::Object).collect()
+}
+
+/// The values of the relation `link` for each of `rows`.
+async fn linked<'a, T: Subtree>(
+    ctx: &'a Context<'a>,
+    rows: &'a [&'a T::Row],
+    link: Linked<T::Row>,
+    field: SelectionField<'a>,
+) -> AppResult<Option<Vec<Value>>> {
+    let ids: Vec<i32> = rows.iter().map(|row| row.id()).collect();
+    match link {
+        Linked::List(relation, kind) => lists(ctx, kind, relation, ids, field).await,
+        Linked::One(kind, of) => {
+            if !field.arguments().is_ok_and(|a| a.is_empty()) {
+                return Ok(None);
+            }
+            let targets: Vec<Option<i32>> = rows.iter().map(|row| of(row)).collect();
+            ones(ctx, kind, targets, field).await
+        }
+        Linked::CareDomains => {
+            if !field.arguments().is_ok_and(|a| a.is_empty()) {
+                return Ok(None);
+            }
+            let mut domains = crate::directory::organization::care_domains(db(ctx), &ids).await?;
+            Ok(Some(
+                ids.iter()
+                    .map(|id| {
+                        let list = domains.remove(id).unwrap_or_default();
+                        Value::List(
+                            list.into_iter()
+                                .map(|d| async_graphql::InputType::to_value(&d))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ))
+        }
+    }
+}
+
+macro_rules! by_kind {
+    ($kind:expr, $f:ident, $($arg:expr),*) => {
+        match $kind {
+            Kind::Organization => $f::<crate::graphql::organization::Organization>($($arg),*),
+            Kind::Post => $f::<crate::graphql::post::Post>($($arg),*),
+            Kind::Region => $f::<crate::graphql::region::Region>($($arg),*),
+            Kind::TargetGroup => $f::<crate::graphql::vocabulary::TargetGroup>($($arg),*),
+            Kind::Theme => $f::<crate::graphql::vocabulary::Theme>($($arg),*),
+            Kind::Tag => $f::<crate::graphql::vocabulary::Tag>($($arg),*),
+        }
+    };
+}
+
+fn lists<'a>(
+    ctx: &'a Context<'a>,
+    kind: Kind,
+    relation: Relation,
+    parents: Vec<i32>,
+    field: SelectionField<'a>,
+) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+    by_kind!(kind, lists_of, ctx, relation, parents, field)
+}
+
+fn ones<'a>(
+    ctx: &'a Context<'a>,
+    kind: Kind,
+    targets: Vec<Option<i32>>,
+    field: SelectionField<'a>,
+) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+    by_kind!(kind, ones_of, ctx, targets, field)
+}
+
+/// One page of `relation` under each of `parents`, as the connections selected by `field`.
+fn lists_of<'a, T: Subtree>(
+    ctx: &'a Context<'a>,
+    relation: Relation,
+    parents: Vec<i32>,
+    field: SelectionField<'a>,
+) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+    Box::pin(async move {
+        let Some(args) = page_args(&field) else {
+            return Ok(None);
+        };
+        let (listing, link) = relation.spec(viewer(ctx));
+        let Ok(request) = PageRequest::parse(args, listing.sort.name) else {
+            return Ok(None);
+        };
+        let total = field.selection_set().any(|f| f.name() == "totalCount");
+        // A row may sit under several parents of this level (a post under each organization it
+        // is about): each distinct parent is loaded once.
+        let mut uses: HashMap<i32, usize> = HashMap::new();
+        for id in &parents {
+            *uses.entry(*id).or_default() += 1;
+        }
+        let distinct: Vec<i32> = uses.keys().copied().collect();
+        let mut loaded = listing
+            .pages_by_parent::<T::Row>(db(ctx), link, &distinct, &request, total)
+            .await?;
+        let mut pages = Vec::with_capacity(parents.len());
+        for id in &parents {
+            let left = uses.entry(*id).or_default();
+            *left -= 1;
+            let page = if *left > 0 {
+                loaded.get(id).cloned()
+            } else {
+                loaded.remove(id)
+            };
+            pages.push(page.unwrap_or_else(|| Page::empty(total)));
+        }
+        connections::<T>(ctx, pages, &listing.sort, field).await
+    })
+}
+
+/// The objects with ids `targets` (`null` for none, or one the caller may not see).
+fn ones_of<'a, T: Subtree>(
+    ctx: &'a Context<'a>,
+    targets: Vec<Option<i32>>,
+    field: SelectionField<'a>,
+) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+    Box::pin(async move {
+        let mut ids: Vec<i32> = targets.iter().flatten().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let found: Vec<T::Row> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            crate::directory::visible::by_ids::<T::Row>(db(ctx), viewer(ctx), ids).await?
+        };
+        let refs: Vec<&T::Row> = found.iter().collect();
+        let Some(values) = objects::<T>(ctx, &refs, field).await? else {
+            return Ok(None);
+        };
+        let by_id: HashMap<i32, Value> = found.iter().map(|row| row.id()).zip(values).collect();
+        Ok(Some(
+            targets
+                .iter()
+                .map(|id| {
+                    id.and_then(|id| by_id.get(&id).cloned())
+                        .unwrap_or(Value::Null)
+                })
+                .collect(),
+        ))
+    })
+}
+
+/// The Relay arguments of a connection field, or `None` for any other argument or a value of
+/// the wrong type (the executor then answers, with its error).
+fn page_args(field: &SelectionField<'_>) -> Option<PageArgs> {
+    let mut args = PageArgs::default();
+    for (name, value) in field.arguments().ok()? {
+        let int = |value: &Value| match value {
+            Value::Null => Some(None),
+            Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()).map(Some),
+            _ => None,
+        };
+        let text = |value: &Value| match value {
+            Value::Null => Some(None),
+            Value::String(s) => Some(Some(s.clone())),
+            _ => None,
+        };
+        match name.as_str() {
+            "first" => args.first = int(&value)?,
+            "last" => args.last = int(&value)?,
+            "after" => args.after = text(&value)?,
+            "before" => args.before = text(&value)?,
+            _ => return None,
+        }
+    }
+    Some(args)
+}
+
+/// The connections `pages` (of `T`, in `sort` order) with the selection under `field`.
+async fn connections<'a, T: Subtree>(
+    ctx: &'a Context<'a>,
+    pages: Vec<Page<T::Row>>,
+    sort: &SortKey,
+    field: SelectionField<'a>,
+) -> AppResult<Option<Vec<Value>>> {
+    let Some(selected) = fields(field) else {
+        return Ok(None);
+    };
+    let rows: Vec<&T::Row> = pages.iter().flat_map(|page| page.rows.iter()).collect();
+    let cursor = |row: &T::Row| Value::String(sort.cursor(row.key(sort), row.position()).encode());
+    let mut columns: Vec<Vec<Value>> = Vec::with_capacity(selected.len());
+    for sub in &selected {
+        let values: Vec<Value> = match sub.name() {
+            "__typename" => pages.iter().map(|_| typename::<Conn<T>>()).collect(),
+            "totalCount" => pages
+                .iter()
+                .map(|page| Value::from(page.total.unwrap_or(0).min(u32::MAX as u64) as u32))
+                .collect(),
+            "nodes" => {
+                let Some(nodes) = objects::<T>(ctx, &rows, *sub).await? else {
+                    return Ok(None);
+                };
+                split(&pages, nodes)
+            }
+            "edges" => {
+                let Some(edge_fields) = fields(*sub) else {
+                    return Ok(None);
+                };
+                let mut edge_columns = Vec::with_capacity(edge_fields.len());
+                for edge_field in &edge_fields {
+                    edge_columns.push(match edge_field.name() {
+                        "__typename" => rows
+                            .iter()
+                            .map(|_| Value::String(format!("{}Edge", T::type_name())))
+                            .collect(),
+                        "cursor" => rows.iter().map(|row| cursor(row)).collect(),
+                        "node" => match objects::<T>(ctx, &rows, *edge_field).await? {
+                            Some(nodes) => nodes,
+                            None => return Ok(None),
+                        },
+                        _ => return Ok(None),
+                    });
+                }
+                split(&pages, assemble(&edge_fields, edge_columns, rows.len()))
+            }
+            "pageInfo" => {
+                let Some(info_fields) = fields(*sub) else {
+                    return Ok(None);
+                };
+                let mut infos = Vec::with_capacity(pages.len());
+                for page in &pages {
+                    let mut info = IndexMap::with_capacity(info_fields.len());
+                    for info_field in &info_fields {
+                        let value = match info_field.name() {
+                            "__typename" => Value::String("PageInfo".into()),
+                            "hasNextPage" => Value::Boolean(page.has_next),
+                            "hasPreviousPage" => Value::Boolean(page.has_previous),
+                            "startCursor" => page.rows.first().map_or(Value::Null, cursor),
+                            "endCursor" => page.rows.last().map_or(Value::Null, cursor),
+                            _ => return Ok(None),
+                        };
+                        info.insert(key(info_field), value);
+                    }
+                    infos.push(Value::Object(info));
+                }
+                infos
+            }
+            _ => return Ok(None),
+        };
+        columns.push(values);
+    }
+    Ok(Some(assemble(&selected, columns, pages.len())))
+}
+
+/// `values`, one per row of `pages` in order, as one list per page.
+fn split<R>(pages: &[Page<R>], values: Vec<Value>) -> Vec<Value> {
+    let mut values = values.into_iter();
+    pages
+        .iter()
+        .map(|page| Value::List(values.by_ref().take(page.rows.len()).collect()))
+        .collect()
+}
+
+/// A text field's value.
+pub fn text(value: &str) -> Value {
+    Value::String(value.to_owned())
+}
+
+/// An optional text field's value.
+pub fn opt_text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, text)
+}
+
+/// The value of a field of any input-capable type (scalars, enums, IDs, lists, options), as the
+/// executor writes it.
+pub fn value<T: async_graphql::InputType>(value: &T) -> Value {
+    value.to_value()
+}

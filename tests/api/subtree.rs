@@ -1,0 +1,233 @@
+//! Whole-subtree answers (`FAST_PATH`): root fields whose selection is plain fields and lists of
+//! the public types are answered in one pass, with the same data as the executor gives field by
+//! field; anything else is left to the executor. (Every other test runs with `FAST_PATH=check`,
+//! where both run and must agree.)
+
+use network_directory::config::{Config, FastPath};
+use serde_json::{Value, json};
+
+use crate::common::TestApp;
+use crate::on_both_databases_with;
+
+fn one_pass(config: &mut Config) {
+    config.fast_path = FastPath::On;
+}
+
+on_both_databases_with!(one_pass:
+    supported_selections_are_answered_in_one_pass,
+    other_selections_are_left_to_the_executor,
+);
+
+const BUILT: &str = "graphql_subtrees_total{answer=\"built\"}";
+const EXECUTOR: &str = "graphql_subtrees_total{answer=\"executor\"}";
+
+/// The answer to `query`, and how many root fields were answered in one pass and by the executor.
+async fn answer(app: &TestApp, query: &str, variables: Value) -> (Value, f64, f64) {
+    let (built, executor) = (app.metric(BUILT).await, app.metric(EXECUTOR).await);
+    let response = app.query(query, variables).await;
+    (
+        response,
+        app.metric(BUILT).await - built,
+        app.metric(EXECUTOR).await - executor,
+    )
+}
+
+/// The `data` and `errors` of the same document run against a fresh server that resolves every
+/// field through the executor.
+async fn field_by_field(query: &str, variables: Value, postgres: bool) -> Value {
+    let off = |config: &mut Config| config.fast_path = FastPath::Off;
+    let app = if postgres {
+        TestApp::postgres_with(off).await
+    } else {
+        TestApp::sqlite_with(off).await
+    };
+    without_cost(app.query(query, variables).await)
+}
+
+/// A response without its `extensions` (the cost budget left differs between servers).
+fn without_cost(mut response: Value) -> Value {
+    if let Some(object) = response.as_object_mut() {
+        object.remove("extensions");
+    }
+    response
+}
+
+const DIRECTORY: &str = r#"query($after: String) {
+  organizations(first: 5, after: $after) {
+    __typename totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }
+    edges {
+      cursor __typename
+      node {
+        __typename id slug name alsoKnownAs status careDomains joinedOn
+        regions { nodes { slug name kind parent { slug } } }
+        targetGroups { nodes { slug } }
+        themes(first: 1) { totalCount nodes { slug } }
+        tags { nodes { slug } }
+        latest: posts(first: 2) { edges { cursor node { id slug title kind publishedAt organization { slug } } } }
+      }
+    }
+  }
+}"#;
+
+async fn supported_selections_are_answered_in_one_pass(app: TestApp) {
+    let postgres = app.database_url.starts_with("postgres");
+    // A directory page with every kind of field: plain ones, lists, links and edges.
+    let (first, built, executor) = answer(&app, DIRECTORY, json!({})).await;
+    assert!(first.get("errors").is_none(), "{first}");
+    assert_eq!((built, executor), (1.0, 0.0), "answered in one pass");
+    let page = &first["data"]["organizations"];
+    assert_eq!(page["__typename"], "OrganizationConnection");
+    assert_eq!(page["pageInfo"]["__typename"], "PageInfo");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["edges"].as_array().unwrap().len(), 5);
+    assert_eq!(page["edges"][0]["__typename"], "OrganizationEdge");
+    assert_eq!(page["edges"][0]["node"]["slug"], "arkin");
+    assert_eq!(page["edges"][0]["node"]["alsoKnownAs"], json!(["Mentrum"]));
+    assert_eq!(page["edges"][0]["node"]["status"], "PARTICIPANT");
+    assert_eq!(page["edges"][0]["node"]["__typename"], "Organization");
+    // The keys come in the order of the selection.
+    let raw = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({ "query": DIRECTORY }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        raw.contains(r#"{"cursor":"#) && raw.contains(r#"{"__typename":"Organization","id":"#),
+        "{raw}"
+    );
+    // Every value is what the executor gives, on this page and the next.
+    assert_eq!(
+        without_cost(first.clone()),
+        field_by_field(DIRECTORY, json!({}), postgres).await
+    );
+    let after = json!({ "after": page["pageInfo"]["endCursor"] });
+    let (second, built, _) = answer(&app, DIRECTORY, after.clone()).await;
+    assert_eq!(built, 1.0);
+    assert_eq!(
+        without_cost(second.clone()),
+        field_by_field(DIRECTORY, after, postgres).await
+    );
+    assert_ne!(
+        second["data"]["organizations"]["edges"][0], page["edges"][0],
+        "the next page"
+    );
+
+    // One object by slug, with its posts and their themes; a theme's feed; the regions.
+    let queries = [
+        (
+            r#"{ organization(slug: "ggz-friesland") { id name description website size
+                 publicEmail kvkNumber version
+                 posts(first: 20) { pageInfo { hasNextPage endCursor }
+                   nodes { slug title authorName authorRole body status themes { nodes { name } } } } } }"#,
+            "organization",
+        ),
+        (
+            r#"{ theme(slug: "vernieuwing-bij-deelnemers") { id name description
+                 posts(first: 20) { nodes { title organization { slug name } themes { nodes { slug } } } }
+                 organizations { totalCount nodes { slug } } } }"#,
+            "theme",
+        ),
+        (
+            r#"{ regions(first: 100) { nodes { slug kind parent { slug } children { nodes { slug } }
+                 organizations(first: 2) { nodes { slug } } } } }"#,
+            "regions",
+        ),
+        (
+            r#"{ posts(first: 10) { edges { node { slug organizations { nodes { slug } }
+                 tags { nodes { slug name } } } } } }"#,
+            "posts",
+        ),
+        (
+            r#"{ tags(first: 30) { nodes { slug posts(first: 1) { nodes { slug } } } }
+                 targetGroups { nodes { slug organizations { nodes { slug } } } } }"#,
+            "tags",
+        ),
+        (
+            // `@skip` and `@include` are applied before any field is resolved.
+            r#"query($yes: Boolean = true) { organizations(first: 3) { nodes { slug @include(if: false)
+                 name @skip(if: $yes) city @include(if: $yes) } } }"#,
+            "organizations",
+        ),
+        (
+            r#"{ post(slug: "start-beweging-radicale-vernieuwing-langdurige-ggz") { title
+                 organization { slug } } missing: organization(slug: "nobody") { slug } }"#,
+            "post",
+        ),
+    ];
+    for (query, root) in queries {
+        let (response, built, executor) = answer(&app, query, json!({})).await;
+        assert!(response.get("errors").is_none(), "{response}");
+        assert!(!response["data"][root].is_null(), "{root}: {response}");
+        assert!(built >= 1.0 && executor == 0.0, "{root} in one pass");
+        assert_eq!(
+            without_cost(response),
+            field_by_field(query, json!({}), postgres).await,
+            "{root}: the same answer"
+        );
+    }
+    let response = app
+        .query(
+            r#"{ missing: organization(slug: "nobody") { slug } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        without_cost(response),
+        json!({ "data": { "missing": null } })
+    );
+}
+
+async fn other_selections_are_left_to_the_executor(app: TestApp) {
+    let postgres = app.database_url.starts_with("postgres");
+    let cases = [
+        // A fragment, a field that depends on the caller, a field that depends on the clock, a
+        // response key selected twice.
+        r#"{ organizations(first: 2) { nodes { ...F } } } fragment F on Organization { slug }"#,
+        r#"{ organizations(first: 2) { nodes { slug contactEmail } } }"#,
+        r#"{ organizations(first: 2) { nodes { slug events { nodes { title } } } } }"#,
+        r#"{ organizations(first: 2) { nodes { slug slug } } }"#,
+        // An argument the core refuses: the executor's error, on that field.
+        r#"{ organizations(first: 2) { nodes { slug posts(first: 101) { nodes { slug } } } } }"#,
+    ];
+    for query in cases {
+        let (response, built, executor) = answer(&app, query, json!({})).await;
+        assert_eq!((built, executor), (0.0, 1.0), "{query}: {response}");
+        assert_eq!(
+            without_cost(response),
+            field_by_field(query, json!({}), postgres).await,
+            "{query}"
+        );
+    }
+    // What the executor answered is what it always answers: refused fields are null with an
+    // error, kept keys in place.
+    let (response, _, _) = answer(
+        &app,
+        r#"{ organizations(first: 1) { nodes { slug contactEmail } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response["data"],
+        json!({ "organizations": { "nodes": [{ "slug": "arkin", "contactEmail": null }] } })
+    );
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let (response, _, _) = answer(
+        &app,
+        r#"{ organizations(first: 1) { nodes { slug posts(first: 101) { nodes { slug } } } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+}
