@@ -79,6 +79,11 @@ pub async fn connect(
                 // it closes, with a bounded amount of work.
                 .analysis_limit(1000)
                 .optimize_on_close(true, None)
+                // Rows a connection's worker thread may read ahead of the request (sqlx's
+                // default is 50): a batched page of a directory page is a few hundred rows,
+                // and with room for them the worker runs a statement to its end without
+                // stopping to wait for the request to take them.
+                .row_buffer_size(ROW_BUFFER)
         });
     if url.starts_with("postgres") {
         options.statement_timeout(statement_timeout);
@@ -101,6 +106,10 @@ pub async fn connect(
     });
     Ok((db, counter))
 }
+
+/// Rows a SQLite connection's worker thread reads ahead (see `connect`): the largest batched
+/// page is 100 parents of 101 rows.
+const ROW_BUFFER: usize = 1024;
 
 /// The `id` column of every row `select` returns.
 pub async fn select_ids<T: FromIterator<i32>>(

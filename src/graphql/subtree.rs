@@ -21,8 +21,7 @@ use async_graphql::context::SelectionField;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::{
-    Context, ContextSelectionSet, ErrorExtensions, Name, OutputType, Positioned, ServerResult,
-    Value,
+    Context, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
 use futures_util::future::BoxFuture;
 
