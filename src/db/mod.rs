@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod health;
 pub mod journal;
+pub mod json_rows;
 pub mod page;
 pub mod seed;
 pub mod synthetic;

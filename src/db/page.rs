@@ -17,6 +17,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::db::json_rows::{self, JsonRow};
 use crate::error::{AppError, AppResult};
 
 /// The most items one page may hold.
@@ -27,6 +28,8 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 const PARENT: &str = "page_parent";
 const PARENTS: &str = "page_parents";
 const RANK: &str = "page_rank";
+/// The sort key of each row, as a column (the order of the rows read as JSON).
+const KEY: &str = "page_key";
 
 /// The value of a sort key, as carried in a cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -428,9 +431,32 @@ impl Listing {
         Ok(Page::from_overfetch(rows, page, total))
     }
 
+    /// [`Listing::page`], with the rows read as one JSON value (see [`crate::db::json_rows`]).
+    pub async fn page_json<M: Row + JsonRow>(
+        &self,
+        db: &impl ConnectionTrait,
+        page: &PageRequest,
+        with_total: bool,
+    ) -> AppResult<Page<M>> {
+        let order = self.sort.order(page.backward);
+        let rows = json_rows::rows(
+            db,
+            &self.page_select(page),
+            &[(KEY, order.clone()), ("id", order)],
+        )
+        .await?;
+        let total = if with_total {
+            Some(self.count(db).await?)
+        } else {
+            None
+        };
+        Ok(Page::from_overfetch(rows, page, total))
+    }
+
     fn page_select(&self, page: &PageRequest) -> SelectStatement {
         Query::select()
             .column((Alias::new(self.table), Asterisk))
+            .expr_as(self.sort.expr(), Alias::new(KEY))
             .from(Alias::new(self.table))
             .cond_where(self.filter.clone().add(self.sort.bounds(page)))
             .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
@@ -481,13 +507,54 @@ impl Listing {
             return Ok(HashMap::new());
         }
         let select = self.pages_select(db.get_database_backend(), link, parents, page)?;
-        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
+        let mut rows = Vec::new();
         for row in db.query_all(&select).await? {
             let parent: i32 = row.try_get("", PARENT)?;
-            grouped
-                .entry(parent)
-                .or_default()
-                .push(M::from_query_result(&row, "")?);
+            rows.push((parent, M::from_query_result(&row, "")?));
+        }
+        self.per_parent(db, link, parents, page, with_total, rows)
+            .await
+    }
+
+    /// [`Listing::pages_by_parent`], with the rows read as one JSON value (see
+    /// [`crate::db::json_rows`]).
+    pub async fn pages_by_parent_json<M: JsonRow>(
+        &self,
+        db: &impl ConnectionTrait,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+        with_total: bool,
+    ) -> AppResult<HashMap<i32, Page<M>>> {
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let select = self.pages_select(db.get_database_backend(), link, parents, page)?;
+        let order = self.sort.order(page.backward);
+        let rows = json_rows::with_lead(
+            db,
+            &select,
+            PARENT,
+            &[(PARENT, Order::Asc), (KEY, order.clone()), ("id", order)],
+        )
+        .await?;
+        self.per_parent(db, link, parents, page, with_total, rows)
+            .await
+    }
+
+    /// The pages of `parents` from their rows, in list order (with the totals when asked).
+    async fn per_parent<M>(
+        &self,
+        db: &impl ConnectionTrait,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+        with_total: bool,
+        rows: Vec<(i32, M)>,
+    ) -> AppResult<HashMap<i32, Page<M>>> {
+        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
+        for (parent, row) in rows {
+            grouped.entry(parent).or_default().push(row);
         }
         let mut totals = if with_total {
             self.count_by_parent(db, link, parents).await?
@@ -553,6 +620,7 @@ impl Listing {
         outer
             .expr_as(parent_id, Alias::new(PARENT))
             .column((Alias::new(self.table), Asterisk))
+            .expr_as(self.sort.expr(), Alias::new(KEY))
             .from_function(each, Alias::new(PARENTS));
         if postgres {
             inner.column((Alias::new(self.table), Asterisk));
@@ -602,6 +670,7 @@ impl Listing {
         ranked
             .expr_as(parent_id, Alias::new(PARENT))
             .column((Alias::new(self.table), Asterisk))
+            .expr_as(self.sort.expr(), Alias::new(KEY))
             .expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RANK))
             .from_function(each, Alias::new(PARENTS))
             // The parents first, then their links, then the linked rows.

@@ -1,9 +1,10 @@
 //! Which rows each caller may see, and the reads by id and by slug that every type shares.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query, SelectStatement};
 
 use crate::auth::Viewer;
+use crate::db::json_rows::{self, JsonRow};
 use crate::db::page::Row;
 use crate::error::AppResult;
 
@@ -16,6 +17,21 @@ pub trait Visible: Row {
     }
 }
 
+/// `SELECT *` of the rows of `M`'s table that `viewer` may see and `column` holds one of `values`
+/// for.
+fn select_where<M: Visible>(
+    viewer: &Viewer,
+    column: &'static str,
+    values: Vec<sea_orm::Value>,
+) -> SelectStatement {
+    let table = Alias::new(M::TABLE);
+    Query::select()
+        .column((table.clone(), Asterisk))
+        .from(table.clone())
+        .cond_where(M::visible_to(viewer).add(Expr::col((table, Alias::new(column))).is_in(values)))
+        .to_owned()
+}
+
 /// The rows of `M`'s table that `viewer` may see and `column` holds one of `values` for.
 async fn visible_where<M: Visible>(
     db: &impl ConnectionTrait,
@@ -23,15 +39,7 @@ async fn visible_where<M: Visible>(
     column: &'static str,
     values: Vec<sea_orm::Value>,
 ) -> AppResult<Vec<M>> {
-    let table = Alias::new(M::TABLE);
-    let mut select = Query::select();
-    select
-        .column((table.clone(), Asterisk))
-        .from(table.clone())
-        .cond_where(
-            M::visible_to(viewer).add(Expr::col((table, Alias::new(column))).is_in(values)),
-        );
-    db.query_all(&select)
+    db.query_all(&select_where::<M>(viewer, column, values))
         .await?
         .iter()
         .map(|row| Ok(M::from_query_result(row, "")?))
@@ -46,6 +54,16 @@ pub async fn by_ids<M: Visible>(
 ) -> AppResult<Vec<M>> {
     let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
     visible_where(db, viewer, "id", ids).await
+}
+
+/// [`by_ids`], with the rows read as one JSON value (see [`crate::db::json_rows`]).
+pub async fn by_ids_json<M: Visible + JsonRow>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<Vec<M>> {
+    let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
+    json_rows::rows(db, &select_where::<M>(viewer, "id", ids), &[]).await
 }
 
 /// The row of `M`'s table with this slug, if `viewer` may see it.

@@ -21,7 +21,9 @@ macro_rules! vocabulary_entity {
         use sea_orm::entity::prelude::*;
 
         #[doc = concat!("A row of `", $table, "`.")]
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+        #[derive(
+            Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+        )]
         #[sea_orm(table_name = $table)]
         pub struct Model {
             #[sea_orm(primary_key)]

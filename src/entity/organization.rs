@@ -10,7 +10,7 @@ use crate::vocab::{OrganizationSize, OrganizationStatus};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 pub struct Names(pub Vec<String>);
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "organization")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -25,7 +25,7 @@ pub struct Model {
     pub sort_name: String,
     /// The folded words of the name and the other names (`text::name_words`), what
     /// `nameContains` searches; derived, so kept out of audit entries.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub name_words: String,
     #[sea_orm(column_type = "JsonBinary")]
     pub also_known_as: Names,

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "post")]
 pub struct Model {
     #[sea_orm(primary_key)]

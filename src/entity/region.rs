@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::vocab::RegionKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "region")]
 pub struct Model {
     #[sea_orm(primary_key)]

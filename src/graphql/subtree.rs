@@ -26,7 +26,8 @@ use async_graphql::{
 use futures_util::future::BoxFuture;
 
 use crate::config::FastPath;
-use crate::db::page::{Page, PageArgs, PageRequest, Row, SortKey};
+use crate::db::json_rows::JsonRow;
+use crate::db::page::{Listing, Page, PageArgs, PageRequest, Row, SortKey};
 use crate::directory::relation::Relation;
 use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
@@ -46,7 +47,7 @@ pub struct Subtrees {
 /// relations.
 pub trait Subtree: OutputType + 'static {
     /// The stored row behind an object.
-    type Row: Visible;
+    type Row: Visible + JsonRow + PartialEq;
 
     /// The value of the plain field `field` of `row`, or `None` when `field` is not a plain
     /// field this module may answer (it then leaves the selection to the executor).
@@ -156,6 +157,35 @@ fn mode(ctx: &Context<'_>) -> FastPath {
 fn count(ctx: &Context<'_>, answer: &str) {
     if let Some(subtrees) = ctx.data_opt::<Subtrees>() {
         subtrees.answers.with_label_values(&[answer]).inc();
+    }
+}
+
+/// One page of a top-level list of `T`, as [`crate::graphql::list`] reads it; read as one JSON
+/// value unless `FAST_PATH=off` (with `check`, read both ways, which must agree).
+pub async fn list<T: Subtree>(
+    ctx: &Context<'_>,
+    listing: &Listing,
+    args: PageArgs,
+) -> AppResult<Page<T::Row>> {
+    let request = PageRequest::parse(args.clone(), listing.sort.name)?;
+    let total = crate::graphql::connection::wants_total(ctx);
+    match mode(ctx) {
+        FastPath::Off => crate::graphql::list(ctx, listing, args).await,
+        FastPath::On => listing.page_json(db(ctx), &request, total).await,
+        FastPath::Check => {
+            let json: Page<T::Row> = listing.page_json(db(ctx), &request, total).await?;
+            let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args).await?;
+            if json.rows == rows.rows
+                && (json.has_next, json.has_previous, json.total)
+                    == (rows.has_next, rows.has_previous, rows.total)
+            {
+                Ok(json)
+            } else {
+                Err(AppError::internal(
+                    "a page read as JSON differs from the page read by rows",
+                ))
+            }
+        }
     }
 }
 
@@ -399,7 +429,7 @@ fn lists_of<'a, T: Subtree>(
         }
         let distinct: Vec<i32> = uses.keys().copied().collect();
         let mut loaded = listing
-            .pages_by_parent::<T::Row>(db(ctx), link, &distinct, &request, total)
+            .pages_by_parent_json::<T::Row>(db(ctx), link, &distinct, &request, total)
             .await?;
         let mut pages = Vec::with_capacity(parents.len());
         for id in &parents {
@@ -429,7 +459,7 @@ fn ones_of<'a, T: Subtree>(
         let found: Vec<T::Row> = if ids.is_empty() {
             Vec::new()
         } else {
-            crate::directory::visible::by_ids::<T::Row>(db(ctx), viewer(ctx), ids).await?
+            crate::directory::visible::by_ids_json::<T::Row>(db(ctx), viewer(ctx), ids).await?
         };
         let refs: Vec<&T::Row> = found.iter().collect();
         let Some(values) = objects::<T>(ctx, &refs, field).await? else {

@@ -402,8 +402,12 @@ impl OrganizationQuery {
         }
         let filter = filter.condition();
         let listing = directory::organization::listing(filter, sort);
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<Organization>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &sort, Organization).await
     }
 

@@ -256,8 +256,12 @@ impl PostQuery {
     ) -> AppResult<Resolved<Conn<Post>>> {
         let filter = directory::post::Filter::from(filter.unwrap_or_default());
         let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<Post>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &listing.sort, Post).await
     }
 

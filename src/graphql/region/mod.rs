@@ -143,8 +143,12 @@ impl RegionQuery {
             .map(directory::region::of_kind)
             .unwrap_or_else(Condition::all);
         let listing = directory::region::listing(filter);
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<Region>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &listing.sort, Region).await
     }
 

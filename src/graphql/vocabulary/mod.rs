@@ -309,8 +309,12 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<TargetGroup>>> {
         let listing = directory::vocabulary::listing("target_group");
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<TargetGroup>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &listing.sort, TargetGroup).await
     }
 
@@ -335,8 +339,12 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<Theme>>> {
         let listing = directory::vocabulary::listing("theme");
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<Theme>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &listing.sort, Theme).await
     }
 
@@ -361,8 +369,12 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<Tag>>> {
         let listing = directory::vocabulary::listing("tag");
-        let page =
-            crate::graphql::list(ctx, &listing, PageArgs::new(first, after, last, before)).await?;
+        let page = crate::graphql::subtree::list::<Tag>(
+            ctx,
+            &listing,
+            PageArgs::new(first, after, last, before),
+        )
+        .await?;
         crate::graphql::subtree::page(ctx, page, &listing.sort, Tag).await
     }
 
