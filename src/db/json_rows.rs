@@ -6,6 +6,10 @@
 //! crosses from SQLite's worker thread to the request: for a directory page of a few hundred rows
 //! that was most of the request's CPU. The models decoded are the same (`Deserialize` with the
 //! stored forms: enums as their stored names, timestamps in RFC 3339, JSON columns as JSON).
+//!
+//! SQLite only: sqlx reads PostgreSQL's rows from its binary protocol cheaply, and there
+//! `json_agg` cost more than it saved (a directory page 30% slower, measured side by side), so
+//! the callers read PostgreSQL's rows as usual.
 
 use sea_orm::sea_query::{Order, SelectStatement};
 use sea_orm::{
@@ -24,13 +28,16 @@ impl<M: ModelTrait + DeserializeOwned> JsonRow for M {}
 /// The alias of the statement whose rows are aggregated.
 const ROWS: &str = "json_source";
 
-/// `json_object('id', s."id", …)` over every column of `M`'s entity, as `backend` writes it.
-fn object<M: JsonRow>(backend: DbBackend) -> String {
+/// `json_object('id', s."id", …)` over every column of `M`'s entity, as `backend` writes it;
+/// the text columns in `left_out` are read as empty (`NULL` where the column may be null).
+fn object<M: JsonRow>(backend: DbBackend, left_out: &[&str]) -> String {
     let mut fields = Vec::new();
     for column in <M::Entity as EntityTrait>::Column::iter() {
         let name = sea_orm::IdenStatic::as_str(&column);
         let value = format!("{ROWS}.\"{name}\"");
-        let value = match (backend, column.def().get_column_type()) {
+        let def = column.def();
+        let value = match (backend, def.get_column_type()) {
+            _ if left_out.contains(&name) => if def.is_null() { "NULL" } else { "''" }.to_owned(),
             // SQLite keeps JSON as text: `json()` embeds it as JSON, not as a string.
             (DbBackend::Sqlite, ColumnType::Json | ColumnType::JsonBinary) => {
                 format!("json({value})")
@@ -56,9 +63,10 @@ fn aggregate<M: JsonRow>(
     select: &SelectStatement,
     lead: Option<&str>,
     order: &[(&str, Order)],
+    left_out: &[&str],
 ) -> Statement {
     let inner = backend.build(select);
-    let object = object::<M>(backend);
+    let object = object::<M>(backend, left_out);
     let row = match (lead, backend) {
         (Some(lead), DbBackend::Postgres) => {
             format!("json_build_array({ROWS}.\"{lead}\", {object})")
@@ -115,23 +123,32 @@ async fn fetch<T: DeserializeOwned>(
     }
 }
 
-/// The rows of `select`, each with its `lead` column (an id), in `order`.
+/// The rows of `select`, each with its `lead` column (an id), in `order`; the text columns in
+/// `left_out` are read as empty (for a caller that does not show them).
 pub async fn with_lead<M: JsonRow>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,
     lead: &str,
     order: &[(&str, Order)],
+    left_out: &[&str],
 ) -> AppResult<Vec<(i32, M)>> {
-    let statement = aggregate::<M>(db.get_database_backend(), select, Some(lead), order);
+    let statement = aggregate::<M>(
+        db.get_database_backend(),
+        select,
+        Some(lead),
+        order,
+        left_out,
+    );
     fetch(db, statement).await
 }
 
-/// The rows of `select`, in `order`.
+/// The rows of `select`, in `order`; the text columns in `left_out` are read as empty.
 pub async fn rows<M: JsonRow>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,
     order: &[(&str, Order)],
+    left_out: &[&str],
 ) -> AppResult<Vec<M>> {
-    let statement = aggregate::<M>(db.get_database_backend(), select, None, order);
+    let statement = aggregate::<M>(db.get_database_backend(), select, None, order, left_out);
     fetch(db, statement).await
 }

@@ -438,11 +438,15 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
     ) -> AppResult<Page<M>> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            return self.page(db, page, with_total).await;
+        }
         let order = self.sort.order(page.backward);
         let rows = json_rows::rows(
             db,
             &self.page_select(page),
             &[(KEY, order.clone()), ("id", order)],
+            &[],
         )
         .await?;
         let total = if with_total {
@@ -517,15 +521,22 @@ impl Listing {
     }
 
     /// [`Listing::pages_by_parent`], with the rows read as one JSON value (see
-    /// [`crate::db::json_rows`]).
-    pub async fn pages_by_parent_json<M: JsonRow>(
+    /// [`crate::db::json_rows`]) and the text columns in `left_out` read as empty.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn pages_by_parent_json<M: JsonRow + FromQueryResult>(
         &self,
         db: &impl ConnectionTrait,
         link: Link,
         parents: &[i32],
         page: &PageRequest,
         with_total: bool,
+        left_out: &[&str],
     ) -> AppResult<HashMap<i32, Page<M>>> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            return self
+                .pages_by_parent(db, link, parents, page, with_total)
+                .await;
+        }
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
@@ -536,6 +547,7 @@ impl Listing {
             &select,
             PARENT,
             &[(PARENT, Order::Asc), (KEY, order.clone()), ("id", order)],
+            left_out,
         )
         .await?;
         self.per_parent(db, link, parents, page, with_total, rows)

@@ -56,14 +56,19 @@ pub async fn by_ids<M: Visible>(
     visible_where(db, viewer, "id", ids).await
 }
 
-/// [`by_ids`], with the rows read as one JSON value (see [`crate::db::json_rows`]).
+/// [`by_ids`], with the rows read as one JSON value (see [`crate::db::json_rows`]) and the text
+/// columns in `left_out` read as empty.
 pub async fn by_ids_json<M: Visible + JsonRow>(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     ids: impl IntoIterator<Item = i32>,
+    left_out: &[&str],
 ) -> AppResult<Vec<M>> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return by_ids(db, viewer, ids).await;
+    }
     let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
-    json_rows::rows(db, &select_where::<M>(viewer, "id", ids), &[]).await
+    json_rows::rows(db, &select_where::<M>(viewer, "id", ids), &[], left_out).await
 }
 
 /// The row of `M`'s table with this slug, if `viewer` may see it.

@@ -53,6 +53,10 @@ pub trait Subtree: OutputType + 'static {
     /// field this module may answer (it then leaves the selection to the executor).
     fn leaf(row: &Self::Row, field: &str) -> Option<Value>;
 
+    /// The text columns no field of this module reads, or only the fields named: the lists read
+    /// them as empty unless one of those fields is selected (a post's body is most of its row).
+    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[];
+
     /// What `field` links to, if it is a relation this module may answer.
     fn link(field: &str) -> Option<Linked<Self::Row>> {
         let _ = field;
@@ -429,7 +433,14 @@ fn lists_of<'a, T: Subtree>(
         }
         let distinct: Vec<i32> = uses.keys().copied().collect();
         let mut loaded = listing
-            .pages_by_parent_json::<T::Row>(db(ctx), link, &distinct, &request, total)
+            .pages_by_parent_json::<T::Row>(
+                db(ctx),
+                link,
+                &distinct,
+                &request,
+                total,
+                &left_out::<T>(&field),
+            )
             .await?;
         let mut pages = Vec::with_capacity(parents.len());
         for id in &parents {
@@ -459,7 +470,13 @@ fn ones_of<'a, T: Subtree>(
         let found: Vec<T::Row> = if ids.is_empty() {
             Vec::new()
         } else {
-            crate::directory::visible::by_ids_json::<T::Row>(db(ctx), viewer(ctx), ids).await?
+            crate::directory::visible::by_ids_json::<T::Row>(
+                db(ctx),
+                viewer(ctx),
+                ids,
+                &left_out::<T>(&field),
+            )
+            .await?
         };
         let refs: Vec<&T::Row> = found.iter().collect();
         let Some(values) = objects::<T>(ctx, &refs, field).await? else {
@@ -476,6 +493,22 @@ fn ones_of<'a, T: Subtree>(
                 .collect(),
         ))
     })
+}
+
+/// The wide columns of `T` ([`Subtree::WIDE`]) that no field selected anywhere under `field`
+/// reads.
+fn left_out<T: Subtree>(field: &SelectionField<'_>) -> Vec<&'static str> {
+    fn selects(field: &SelectionField<'_>, names: &[&str], depth: usize) -> bool {
+        depth < MAX_DEPTH
+            && field
+                .selection_set()
+                .any(|sub| names.contains(&sub.name()) || selects(&sub, names, depth + 1))
+    }
+    T::WIDE
+        .iter()
+        .filter(|(_, fields)| fields.is_empty() || !selects(field, fields, 0))
+        .map(|(column, _)| *column)
+        .collect()
 }
 
 /// The Relay arguments of a connection field, or `None` for any other argument or a value of

@@ -270,6 +270,15 @@ impl Organization {
 impl Subtree for Organization {
     type Row = organization::Model;
 
+    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[
+        ("description", &["description"]),
+        ("name_words", &[]),
+        ("internal_notes", &[]),
+        ("contact_name", &[]),
+        ("contact_email", &[]),
+        ("contact_phone", &[]),
+    ];
+
     fn leaf(row: &organization::Model, field: &str) -> Option<Value> {
         Some(match field {
             "id" => value(&NodeType::Organization.id(row.id)),

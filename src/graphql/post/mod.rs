@@ -177,6 +177,13 @@ impl Post {
 impl Subtree for Post {
     type Row = post::Model;
 
+    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[
+        ("body", &["body"]),
+        ("author_email", &[]),
+        ("author_email_hash", &[]),
+        ("moderated_by", &[]),
+    ];
+
     fn leaf(row: &post::Model, field: &str) -> Option<Value> {
         Some(match field {
             "id" => value(&NodeType::Post.id(row.id)),

@@ -260,6 +260,9 @@ macro_rules! vocabulary_subtree {
         impl Subtree for $type {
             type Row = $model::Model;
 
+            const WIDE: &'static [(&'static str, &'static [&'static str])] =
+                &[("description", &["description"])];
+
             fn leaf(row: &$model::Model, field: &str) -> Option<Value> {
                 vocabulary_leaf(
                     NodeType::$type,
