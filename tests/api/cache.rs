@@ -8,34 +8,13 @@ use network_directory::graphql::node::NodeType;
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
+use crate::on_both_databases_with;
 
 fn cached(config: &mut Config) {
     config.response_cache_mb = 16;
 }
 
-macro_rules! with_the_cache {
-    ($($test:ident),* $(,)?) => {
-        $(
-            mod $test {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$test(crate::common::TestApp::sqlite_with(super::cached).await).await;
-                }
-
-                #[tokio::test]
-                #[cfg_attr(
-                    not(postgres_tests),
-                    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
-                )]
-                async fn postgres() {
-                    super::$test(crate::common::TestApp::postgres_with(super::cached).await).await;
-                }
-            }
-        )*
-    };
-}
-
-with_the_cache!(
+on_both_databases_with!(cached:
     anonymous_answers_are_cached_until_a_write,
     answers_with_a_token_are_never_cached,
     get_answers_revalidate_with_an_entity_tag,

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::on_both_databases;
+use crate::{on_both_databases, on_both_databases_with};
 
 on_both_databases!(
     limits_refuse_what_is_too_much,
@@ -16,29 +16,7 @@ fn short_timeout(config: &mut network_directory::Config) {
     config.request_timeout_secs = 2;
 }
 
-mod a_locked_database_times_out_cleanly {
-    use crate::common::TestApp;
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::a_locked_database_times_out_cleanly(
-            TestApp::sqlite_with(super::short_timeout).await,
-        )
-        .await;
-    }
-
-    #[tokio::test]
-    #[cfg_attr(
-        not(postgres_tests),
-        ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
-    )]
-    async fn postgres() {
-        super::a_locked_database_times_out_cleanly(
-            TestApp::postgres_with(super::short_timeout).await,
-        )
-        .await;
-    }
-}
+on_both_databases_with!(short_timeout: a_locked_database_times_out_cleanly);
 
 const DIRECTORY: &str = r#"{ organizations(first: 50) { totalCount nodes { slug name careDomains
     regions { nodes { slug name } } targetGroups { nodes { slug name } } themes { nodes { slug name } }
