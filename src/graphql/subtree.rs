@@ -263,7 +263,14 @@ fn plain(field: &Field, depth: usize) -> bool {
             })
 }
 
-/// A field of a selection: its response key and name.
+/// True when `field` has no arguments (the one-pass answers read none but the Relay ones).
+fn without_arguments(field: &SelectionField<'_>) -> bool {
+    field
+        .arguments()
+        .is_ok_and(|arguments| arguments.is_empty())
+}
+
+/// A field of a selection: its response key.
 fn key(field: &SelectionField<'_>) -> Name {
     Name::new(field.alias().unwrap_or(field.name()))
 }
@@ -305,7 +312,7 @@ fn objects<'a, T: Subtree>(
                         None => return Ok(None),
                     },
                     None => {
-                        if !sub.arguments().is_ok_and(|a| a.is_empty()) {
+                        if !without_arguments(sub) {
                             return Ok(None);
                         }
                         let mut values = Vec::with_capacity(rows.len());
@@ -350,14 +357,14 @@ async fn linked<'a, T: Subtree>(
     match link {
         Linked::List(relation, kind) => lists(ctx, kind, relation, ids, field).await,
         Linked::One(kind, of) => {
-            if !field.arguments().is_ok_and(|a| a.is_empty()) {
+            if !without_arguments(&field) {
                 return Ok(None);
             }
             let targets: Vec<Option<i32>> = rows.iter().map(|row| of(row)).collect();
             ones(ctx, kind, targets, field).await
         }
         Linked::CareDomains => {
-            if !field.arguments().is_ok_and(|a| a.is_empty()) {
+            if !without_arguments(&field) {
                 return Ok(None);
             }
             let mut domains = crate::directory::organization::care_domains(db(ctx), &ids).await?;
