@@ -28,16 +28,19 @@ impl<M: ModelTrait + DeserializeOwned> JsonRow for M {}
 /// The alias of the statement whose rows are aggregated.
 const ROWS: &str = "json_source";
 
-/// `json_object('id', s."id", …)` over every column of `M`'s entity, as `backend` writes it;
-/// the text columns in `left_out` are read as empty (`NULL` where the column may be null).
+/// `json_object('id', s."id", …)` over the columns of `M`'s entity, as `backend` writes it,
+/// without the columns in `left_out`: the model reads those as their defaults (empty, `None`),
+/// and a caller leaves out only columns it does not show.
 fn object<M: JsonRow>(backend: DbBackend, left_out: &[&str]) -> String {
     let mut fields = Vec::new();
     for column in <M::Entity as EntityTrait>::Column::iter() {
         let name = sea_orm::IdenStatic::as_str(&column);
         let value = format!("{ROWS}.\"{name}\"");
         let def = column.def();
+        if left_out.contains(&name) {
+            continue;
+        }
         let value = match (backend, def.get_column_type()) {
-            _ if left_out.contains(&name) => if def.is_null() { "NULL" } else { "''" }.to_owned(),
             // SQLite keeps JSON as text: `json()` embeds it as JSON, not as a string.
             (DbBackend::Sqlite, ColumnType::Json | ColumnType::JsonBinary) => {
                 format!("json({value})")
@@ -74,21 +77,7 @@ fn aggregate<M: JsonRow>(
         (Some(lead), _) => format!("json_array({ROWS}.\"{lead}\", {object})"),
         (None, _) => object,
     };
-    let order = if order.is_empty() {
-        String::new()
-    } else {
-        let terms: Vec<String> = order
-            .iter()
-            .map(|(column, order)| {
-                let direction = match order {
-                    Order::Desc => "DESC",
-                    _ => "ASC",
-                };
-                format!("{ROWS}.\"{column}\" {direction}")
-            })
-            .collect();
-        format!(" ORDER BY {}", terms.join(", "))
-    };
+    let order = order_by(order);
     let sql = match backend {
         DbBackend::Postgres => {
             format!(
@@ -108,6 +97,57 @@ fn aggregate<M: JsonRow>(
     )
 }
 
+/// SQLite: one page of rows per parent, `[[parent, [row, …]], …]`. `inner` selects the rows of
+/// one parent's page, the parent being `"{parents}"."value"`, one element of the bound JSON
+/// array `parent_ids`; `order` orders the rows within a page.
+pub fn nested_statement<M: JsonRow>(
+    inner: &SelectStatement,
+    parents: &str,
+    parent_ids: &str,
+    order: &[(&str, Order)],
+    left_out: &[&str],
+) -> Statement {
+    let backend = DbBackend::Sqlite;
+    let inner = backend.build(inner);
+    let object = object::<M>(backend, left_out);
+    let order = order_by(order);
+    let sql = format!(
+        "SELECT json_group_array(json_array(CAST(\"{parents}\".\"value\" AS integer), \
+         (SELECT json_group_array({object}{order}) FROM ({}) AS {ROWS}))) AS rows \
+         FROM json_each(?) AS \"{parents}\"",
+        inner.sql
+    );
+    let mut values = inner.values.map(|values| values.0).unwrap_or_default();
+    values.push(parent_ids.into());
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Runs a [`nested_statement`].
+pub async fn nested<M: JsonRow>(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+) -> AppResult<Vec<(i32, Vec<M>)>> {
+    fetch(db, statement).await
+}
+
+/// ` ORDER BY …` over columns of the aggregated rows, or nothing.
+fn order_by(order: &[(&str, Order)]) -> String {
+    if order.is_empty() {
+        return String::new();
+    }
+    let terms: Vec<String> = order
+        .iter()
+        .map(|(column, order)| {
+            let direction = match order {
+                Order::Desc => "DESC",
+                _ => "ASC",
+            };
+            format!("{ROWS}.\"{column}\" {direction}")
+        })
+        .collect();
+    format!(" ORDER BY {}", terms.join(", "))
+}
+
 async fn fetch<T: DeserializeOwned>(
     db: &impl ConnectionTrait,
     statement: Statement,
@@ -123,8 +163,8 @@ async fn fetch<T: DeserializeOwned>(
     }
 }
 
-/// The rows of `select`, each with its `lead` column (an id), in `order`; the text columns in
-/// `left_out` are read as empty (for a caller that does not show them).
+/// The rows of `select`, each with its `lead` column (an id), in `order`, without the columns in
+/// `left_out`.
 pub async fn with_lead<M: JsonRow>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,
@@ -142,7 +182,7 @@ pub async fn with_lead<M: JsonRow>(
     fetch(db, statement).await
 }
 
-/// The rows of `select`, in `order`; the text columns in `left_out` are read as empty.
+/// The rows of `select`, in `order`, without the columns in `left_out`.
 pub async fn rows<M: JsonRow>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,

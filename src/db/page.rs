@@ -431,12 +431,14 @@ impl Listing {
         Ok(Page::from_overfetch(rows, page, total))
     }
 
-    /// [`Listing::page`], with the rows read as one JSON value (see [`crate::db::json_rows`]).
+    /// [`Listing::page`], with the rows read as one JSON value (see [`crate::db::json_rows`]),
+    /// without the columns in `left_out`. PostgreSQL reads whole rows.
     pub async fn page_json<M: Row + JsonRow>(
         &self,
         db: &impl ConnectionTrait,
         page: &PageRequest,
         with_total: bool,
+        left_out: &[&str],
     ) -> AppResult<Page<M>> {
         if db.get_database_backend() == DbBackend::Postgres {
             return self.page(db, page, with_total).await;
@@ -446,7 +448,7 @@ impl Listing {
             db,
             &self.page_select(page),
             &[(KEY, order.clone()), ("id", order)],
-            &[],
+            left_out,
         )
         .await?;
         let total = if with_total {
@@ -521,7 +523,13 @@ impl Listing {
     }
 
     /// [`Listing::pages_by_parent`], with the rows read as one JSON value (see
-    /// [`crate::db::json_rows`]) and the text columns in `left_out` read as empty.
+    /// [`crate::db::json_rows`]) and the columns in `left_out` not read.
+    ///
+    /// On SQLite each parent's page is a correlated subquery, `(SELECT … WHERE parent = p
+    /// ORDER BY key, id LIMIT n)`, which it answers by walking the index of the link (or of the
+    /// parent column) from the parent's first row and stops after `n`: no temporary table per
+    /// parent, no ranking of every link. On PostgreSQL, rows as [`Listing::pages_by_parent`]
+    /// reads them.
     #[allow(clippy::too_many_arguments)]
     pub async fn pages_by_parent_json<M: JsonRow + FromQueryResult>(
         &self,
@@ -540,18 +548,66 @@ impl Listing {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
-        let select = self.pages_select(db.get_database_backend(), link, parents, page)?;
-        let order = self.sort.order(page.backward);
-        let rows = json_rows::with_lead(
-            db,
-            &select,
-            PARENT,
-            &[(PARENT, Order::Asc), (KEY, order.clone()), ("id", order)],
-            left_out,
-        )
-        .await?;
+        let statement = self.pages_json_statement::<M>(link, parents, page, left_out)?;
+        let rows = json_rows::nested::<M>(db, statement)
+            .await?
+            .into_iter()
+            .flat_map(|(parent, rows)| rows.into_iter().map(move |row| (parent, row)))
+            .collect();
         self.per_parent(db, link, parents, page, with_total, rows)
             .await
+    }
+
+    /// The SQLite statement of [`Listing::pages_by_parent_json`] (tests check its plan).
+    pub fn pages_json_statement<M: JsonRow>(
+        &self,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+        left_out: &[&str],
+    ) -> AppResult<Statement> {
+        let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
+        let (filter, key, id) = self.parent_filter(link, parent_id, page);
+        let order = self.sort.order(page.backward);
+        let mut inner = Query::select();
+        inner
+            .column((Alias::new(self.table), Asterisk))
+            .expr_as(self.sort.expr(), Alias::new(KEY));
+        match link {
+            // The parent's few links first, then their rows; or the parent's links in page order
+            // along the link table's index (its copy of the sort key).
+            Link::Few(link, _, child) | Link::Sorted(link, _, child, _) => {
+                inner
+                    .from(Alias::new(link))
+                    .join(
+                        JoinType::CrossJoin,
+                        Alias::new(self.table),
+                        Condition::all(),
+                    )
+                    .and_where(
+                        Expr::col((Alias::new(link), Alias::new(child)))
+                            .equals((Alias::new(self.table), Alias::new("id"))),
+                    );
+            }
+            // Many links per parent, in the rows' order: the planner picks the order of the
+            // join (along the rows' sort index, or along the links).
+            Link::Table(..) | Link::Column(_) | Link::SelfId => {
+                inner.from(Alias::new(self.table));
+                link.join(self.table, &mut inner);
+            }
+        }
+        inner
+            .cond_where(filter)
+            .order_by_expr(key, order.clone())
+            .order_by_expr(id, order.clone())
+            .limit(page.limit + 1);
+        Ok(json_rows::nested_statement::<M>(
+            &inner,
+            PARENTS,
+            &serde_json::to_string(parents).map_err(AppError::internal)?,
+            &[(KEY, order.clone()), ("id", order)],
+            left_out,
+        ))
     }
 
     /// The pages of `parents` from their rows, in list order (with the totals when asked).
@@ -599,32 +655,15 @@ impl Listing {
         };
         let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
         let order = self.sort.order(page.backward);
-        let mut filter = self
-            .filter
-            .clone()
-            .add(link.parent_expr(self.table).eq(parent_id.clone()));
-        let (key, id) = match link {
-            Link::Sorted(table, _, child, key) => {
-                let key = Expr::col((Alias::new(table), Alias::new(key)));
-                filter = filter.add(key.clone().is_not_null());
-                (key, Expr::col((Alias::new(table), Alias::new(child))))
-            }
-            _ => (self.sort.expr(), self.sort.id()),
-        };
+        let (filter, key, id) = self.parent_filter(link, parent_id.clone(), page);
         if let (false, Link::Few(link_table, _, child)) = (postgres, link) {
-            return Ok(self.few_select(
-                (link_table, child),
-                each,
-                parent_id,
-                filter.add(self.sort.bounds(page)),
-                page,
-            ));
+            return Ok(self.few_select((link_table, child), each, parent_id, filter, page));
         }
         let mut inner = Query::select();
         inner.from(Alias::new(self.table));
         link.join(self.table, &mut inner);
         inner
-            .cond_where(filter.add(self.sort.bounds_on(page, (key.clone(), id.clone()))))
+            .cond_where(filter)
             .order_by_expr(key, order.clone())
             .order_by_expr(id, order.clone())
             .limit(page.limit + 1);
@@ -660,6 +699,31 @@ impl Listing {
             .order_by_expr(self.sort.expr(), order.clone())
             .order_by_expr(self.sort.id(), order);
         Ok(outer)
+    }
+
+    /// The rows of one parent's page (the parent's id is `parent_id`): the listing's filter,
+    /// the link to the parent and the page's bounds; with the key and id the page is ordered by
+    /// (a [`Link::Sorted`] link's copies of them).
+    fn parent_filter(
+        &self,
+        link: Link,
+        parent_id: Expr,
+        page: &PageRequest,
+    ) -> (Condition, Expr, Expr) {
+        let mut filter = self
+            .filter
+            .clone()
+            .add(link.parent_expr(self.table).eq(parent_id));
+        let (key, id) = match link {
+            Link::Sorted(table, _, child, key) => {
+                let key = Expr::col((Alias::new(table), Alias::new(key)));
+                filter = filter.add(key.clone().is_not_null());
+                (key, Expr::col((Alias::new(table), Alias::new(child))))
+            }
+            _ => (self.sort.expr(), self.sort.id()),
+        };
+        let filter = filter.add(self.sort.bounds_on(page, (key.clone(), id.clone())));
+        (filter, key, id)
     }
 
     /// SQLite's form of a page per parent over a [`Link::Few`]: every link of the parents,

@@ -1,5 +1,8 @@
 //! sea-orm entities: storage only. GraphQL types in `graphql/` wrap these models with explicit
 //! fields, so a private column cannot leak through a derive.
+//!
+//! A field marked `#[serde(default)]` (and every `Option`) may be left out of a row read as JSON
+//! ([`crate::db::json_rows`]) by a reader that shows no field made from it.
 
 pub mod audit_log;
 pub mod change_feed;
@@ -28,12 +31,17 @@ macro_rules! vocabulary_entity {
         pub struct Model {
             #[sea_orm(primary_key)]
             pub id: i32,
+            #[serde(default)]
             pub created_at: DateTimeUtc,
+            #[serde(default)]
             pub updated_at: DateTimeUtc,
+            #[serde(default)]
             pub version: i64,
             pub deleted_at: Option<DateTimeUtc>,
             #[sea_orm(unique)]
+            #[serde(default)]
             pub slug: String,
+            #[serde(default)]
             pub name: String,
             pub sort_name: String,
             pub description: Option<String>,

@@ -15,21 +15,28 @@ pub struct Names(pub Vec<String>);
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    #[serde(default)]
     pub created_at: DateTimeUtc,
+    #[serde(default)]
     pub updated_at: DateTimeUtc,
+    #[serde(default)]
     pub version: i64,
     pub deleted_at: Option<DateTimeUtc>,
     #[sea_orm(unique)]
+    #[serde(default)]
     pub slug: String,
+    #[serde(default)]
     pub name: String,
     pub sort_name: String,
     /// The folded words of the name and the other names (`text::name_words`), what
     /// `nameContains` searches; derived, so kept out of audit entries.
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default)]
     pub name_words: String,
     #[sea_orm(column_type = "JsonBinary")]
+    #[serde(default)]
     pub also_known_as: Names,
     #[sea_orm(column_type = "Text")]
+    #[serde(default)]
     pub description: String,
     pub website: Option<String>,
     pub logo_url: Option<String>,

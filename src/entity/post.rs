@@ -12,15 +12,21 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub created_at: DateTimeUtc,
+    #[serde(default)]
     pub updated_at: DateTimeUtc,
+    #[serde(default)]
     pub version: i64,
     pub deleted_at: Option<DateTimeUtc>,
     #[sea_orm(unique)]
+    #[serde(default)]
     pub slug: String,
     pub kind: PostKind,
+    #[serde(default)]
     pub title: String,
     #[sea_orm(column_type = "Text")]
+    #[serde(default)]
     pub body: String,
+    #[serde(default)]
     pub author_name: String,
     pub author_role: Option<AuthorRole>,
     pub author_email: Option<String>,

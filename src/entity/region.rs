@@ -9,12 +9,17 @@ use crate::vocab::RegionKind;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    #[serde(default)]
     pub created_at: DateTimeUtc,
+    #[serde(default)]
     pub updated_at: DateTimeUtc,
+    #[serde(default)]
     pub version: i64,
     pub deleted_at: Option<DateTimeUtc>,
     #[sea_orm(unique)]
+    #[serde(default)]
     pub slug: String,
+    #[serde(default)]
     pub name: String,
     pub sort_name: String,
     pub kind: RegionKind,

@@ -53,9 +53,13 @@ pub trait Subtree: OutputType + 'static {
     /// field this module may answer (it then leaves the selection to the executor).
     fn leaf(row: &Self::Row, field: &str) -> Option<Value>;
 
-    /// The text columns no field of this module reads, or only the fields named: the lists read
-    /// them as empty unless one of those fields is selected (a post's body is most of its row).
-    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[];
+    /// The columns only some fields are made from, each with those fields (none: a column no
+    /// field of this module shows). A list reads such a column only when one of its fields is
+    /// selected: a directory page's JSON is then its names, not every organization's description
+    /// and a post's body. Every column not named here (the id, the sort keys, the columns of
+    /// [`Linked::One`] links) is always read; a column named here must be one the model may do
+    /// without (`#[serde(default)]` or an `Option`, see [`crate::entity`]).
+    const COLUMNS: &'static [(&'static str, &'static [&'static str])] = &[];
 
     /// What `field` links to, if it is a relation this module may answer.
     fn link(field: &str) -> Option<Linked<Self::Row>> {
@@ -164,50 +168,57 @@ fn count(ctx: &Context<'_>, answer: &str) {
     }
 }
 
-/// One page of a top-level list of `T`, as [`crate::graphql::list`] reads it; read as one JSON
-/// value unless `FAST_PATH=off` (with `check`, read both ways, which must agree).
-pub async fn list<T: Subtree>(
+/// The answer of a root field that returns a page of `listing` (objects of `T`).
+///
+/// Built in one pass unless `FAST_PATH=off` or the selection is not for this module: the page is
+/// then read as one JSON value without the columns no selected field is made from. When the
+/// module leaves the selection to the executor after all, the page is read again whole (the
+/// executor's fields may read any column). With `check`, the page is also read as rows and
+/// whole as JSON, and the two must agree.
+pub async fn page<T: Subtree>(
     ctx: &Context<'_>,
     listing: &Listing,
     args: PageArgs,
-) -> AppResult<Page<T::Row>> {
-    let request = PageRequest::parse(args.clone(), listing.sort.name)?;
-    let total = crate::graphql::connection::wants_total(ctx);
-    match mode(ctx) {
-        FastPath::Off => crate::graphql::list(ctx, listing, args).await,
-        FastPath::On => listing.page_json(db(ctx), &request, total).await,
-        FastPath::Check => {
-            let json: Page<T::Row> = listing.page_json(db(ctx), &request, total).await?;
-            let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args).await?;
-            if json.rows == rows.rows
-                && (json.has_next, json.has_previous, json.total)
-                    == (rows.has_next, rows.has_previous, rows.total)
-            {
-                Ok(json)
-            } else {
-                Err(AppError::internal(
-                    "a page read as JSON differs from the page read by rows",
-                ))
-            }
-        }
-    }
-}
-
-/// The answer of a root field that returns a page of `T`.
-pub async fn page<T: Subtree>(
-    ctx: &Context<'_>,
-    page: Page<T::Row>,
-    sort: &SortKey,
     wrap: impl Fn(T::Row) -> T,
 ) -> AppResult<Resolved<Conn<T>>> {
-    let built = match mode(ctx) {
-        FastPath::Off => None,
-        _ if !plain(&ctx.item.node, 0) => None,
-        _ => connections::<T>(ctx, vec![page.clone()], sort, ctx.field())
-            .await?
-            .and_then(|mut values| values.pop()),
+    let sort = &listing.sort;
+    let mode = mode(ctx);
+    if mode == FastPath::Off || !plain(&ctx.item.node, 0) {
+        let rows = crate::graphql::list(ctx, listing, args).await?;
+        return Ok(resolved(ctx, None, || connection(rows, sort, wrap)));
+    }
+    let request = PageRequest::parse(args.clone(), sort.name)?;
+    let total = crate::graphql::connection::wants_total(ctx);
+    let field = ctx.field();
+    let narrow: Page<T::Row> = listing
+        .page_json(db(ctx), &request, total, &left_out::<T>(&field))
+        .await?;
+    if mode == FastPath::Check {
+        let whole: Page<T::Row> = listing.page_json(db(ctx), &request, total, &[]).await?;
+        let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args.clone()).await?;
+        let ids = |page: &Page<T::Row>| page.rows.iter().map(|row| row.id()).collect::<Vec<_>>();
+        if whole.rows != rows.rows
+            || ids(&narrow) != ids(&rows)
+            || (whole.has_next, whole.has_previous, whole.total)
+                != (rows.has_next, rows.has_previous, rows.total)
+        {
+            return Err(AppError::internal(
+                "a page read as JSON differs from the page read by rows",
+            ));
+        }
+    }
+    let built = connections::<T>(ctx, vec![narrow], sort, field)
+        .await?
+        .and_then(|mut values| values.pop());
+    let built = match (built, mode) {
+        (Some(value), FastPath::On) => {
+            count(ctx, "built");
+            return Ok(Resolved::Built(Mutex::new(Some(value))));
+        }
+        (built, _) => built,
     };
-    Ok(resolved(ctx, built, || connection(page, sort, wrap)))
+    let rows = crate::graphql::list(ctx, listing, args).await?;
+    Ok(resolved(ctx, built, || connection(rows, sort, wrap)))
 }
 
 /// The answer of a root field that returns one `T` or `null`.
@@ -502,8 +513,8 @@ fn ones_of<'a, T: Subtree>(
     })
 }
 
-/// The wide columns of `T` ([`Subtree::WIDE`]) that no field selected anywhere under `field`
-/// reads.
+/// The columns of `T` ([`Subtree::COLUMNS`]) that no field selected anywhere under `field`
+/// is made from.
 fn left_out<T: Subtree>(field: &SelectionField<'_>) -> Vec<&'static str> {
     fn selects(field: &SelectionField<'_>, names: &[&str], depth: usize) -> bool {
         depth < MAX_DEPTH
@@ -511,7 +522,7 @@ fn left_out<T: Subtree>(field: &SelectionField<'_>) -> Vec<&'static str> {
                 .selection_set()
                 .any(|sub| names.contains(&sub.name()) || selects(&sub, names, depth + 1))
     }
-    T::WIDE
+    T::COLUMNS
         .iter()
         .filter(|(_, fields)| fields.is_empty() || !selects(field, fields, 0))
         .map(|(column, _)| *column)

@@ -7,7 +7,9 @@
 use network_directory::auth::Viewer;
 use network_directory::db::page::{Link, PageArgs, PageRequest};
 use network_directory::db::synthetic::{Scale, load};
+use network_directory::directory::relation::Relation;
 use network_directory::directory::{organization, post, vocabulary};
+use network_directory::entity::{post as post_row, theme as theme_row};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::Value;
 
@@ -41,6 +43,8 @@ struct Case {
     max_rows: f64,
     /// Pages under many parents, which must loop over the parents first.
     nested: bool,
+    /// Pages read in order along their index, without sorting the candidates (SQLite).
+    in_order: bool,
 }
 
 fn page(first: i32, after: Option<String>, order: &str) -> PageRequest {
@@ -101,6 +105,7 @@ async fn pages_read_along_indexes(app: TestApp) {
             sqlite_index: "idx_post_organization_published",
             max_rows: 50.0 * 4.0 * 2.0 + 60.0,
             nested: true,
+            in_order: false,
         },
         Case {
             name: "the 20 latest posts of the busiest theme",
@@ -113,6 +118,7 @@ async fn pages_read_along_indexes(app: TestApp) {
             sqlite_index: "idx_post_theme_published",
             max_rows: 21.0 * 2.0 + 10.0,
             nested: true,
+            in_order: false,
         },
         Case {
             name: "the themes of 50 organizations",
@@ -125,6 +131,7 @@ async fn pages_read_along_indexes(app: TestApp) {
             sqlite_index: "organization_theme",
             max_rows: 50.0 * 5.0 * 2.0 + 60.0,
             nested: true,
+            in_order: false,
         },
         Case {
             name: "50 organizations after the 500th",
@@ -132,10 +139,63 @@ async fn pages_read_along_indexes(app: TestApp) {
             sqlite_index: "idx_organization_sort_name",
             max_rows: 51.0 * 2.0,
             nested: false,
+            in_order: false,
         },
     ];
     for case in cases {
         check(&app, backend, case).await;
+    }
+    if backend == DbBackend::Sqlite {
+        // The pages the one-pass answers read on SQLite, as one JSON value per statement.
+        let spec = |relation: Relation| relation.spec(&anonymous);
+        let (organization_posts, by_organization) = spec(Relation::OrganizationPosts);
+        let (theme_posts, by_theme) = spec(Relation::ThemePosts);
+        let (themes, of_organization) = spec(Relation::OrganizationThemes);
+        let json = [
+            Case {
+                name: "the 3 latest posts of 50 organizations, as JSON",
+                statement: organization_posts
+                    .pages_json_statement::<post_row::Model>(
+                        by_organization,
+                        &parents,
+                        &newest,
+                        &[],
+                    )
+                    .unwrap(),
+                sqlite_index: "idx_post_organization_newest",
+                max_rows: 0.0,
+                nested: true,
+                in_order: true,
+            },
+            Case {
+                name: "the 20 latest posts of the busiest theme, as JSON",
+                statement: theme_posts
+                    .pages_json_statement::<post_row::Model>(by_theme, &[1], &twenty, &[])
+                    .unwrap(),
+                sqlite_index: "idx_post_theme_published",
+                max_rows: 0.0,
+                nested: true,
+                in_order: true,
+            },
+            Case {
+                name: "the themes of 50 organizations, as JSON",
+                statement: themes
+                    .pages_json_statement::<theme_row::Model>(
+                        of_organization,
+                        &parents,
+                        &page(20, None, "name"),
+                        &[],
+                    )
+                    .unwrap(),
+                sqlite_index: "organization_theme",
+                max_rows: 0.0,
+                nested: true,
+                in_order: false,
+            },
+        ];
+        for case in json {
+            check(&app, backend, case).await;
+        }
     }
 }
 
@@ -195,6 +255,13 @@ async fn check(app: &TestApp, backend: DbBackend, case: Case) {
                 assert!(
                     details[0].starts_with("SCAN page_parents"),
                     "{}: the parents are not the outer loop: {details:#?}",
+                    case.name
+                );
+            }
+            if case.in_order {
+                assert!(
+                    !details.iter().any(|d| d == "USE TEMP B-TREE FOR ORDER BY"),
+                    "{}: the page's rows are sorted, not read in order: {details:#?}",
                     case.name
                 );
             }

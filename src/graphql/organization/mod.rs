@@ -270,13 +270,29 @@ impl Organization {
 impl Subtree for Organization {
     type Row = organization::Model;
 
-    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[
-        ("description", &["description"]),
+    const COLUMNS: &'static [(&'static str, &'static [&'static str])] = &[
+        ("created_at", &["createdAt"]),
+        ("updated_at", &["updatedAt"]),
+        ("version", &["version"]),
+        ("slug", &["slug"]),
+        ("name", &["name"]),
         ("name_words", &[]),
-        ("internal_notes", &[]),
+        ("also_known_as", &["alsoKnownAs"]),
+        ("description", &["description"]),
+        ("website", &["website"]),
+        ("logo_url", &["logoUrl"]),
+        ("city", &["city"]),
+        ("size", &["size"]),
+        ("joined_note", &["joinedNote"]),
+        ("public_email", &["publicEmail"]),
+        ("public_phone", &["publicPhone"]),
         ("contact_name", &[]),
         ("contact_email", &[]),
         ("contact_phone", &[]),
+        ("internal_notes", &[]),
+        ("kvk_number", &["kvkNumber"]),
+        ("agb_code", &["agbCode"]),
+        ("website_domain", &["websiteDomain"]),
     ];
 
     fn leaf(row: &organization::Model, field: &str) -> Option<Value> {
@@ -411,13 +427,13 @@ impl OrganizationQuery {
         }
         let filter = filter.condition();
         let listing = directory::organization::listing(filter, sort);
-        let page = crate::graphql::subtree::list::<Organization>(
+        crate::graphql::subtree::page::<Organization>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            Organization,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &sort, Organization).await
+        .await
     }
 
     /// The organization with this slug, or `null`.

@@ -177,10 +177,17 @@ impl Post {
 impl Subtree for Post {
     type Row = post::Model;
 
-    const WIDE: &'static [(&'static str, &'static [&'static str])] = &[
+    const COLUMNS: &'static [(&'static str, &'static [&'static str])] = &[
+        ("updated_at", &["updatedAt"]),
+        ("version", &["version"]),
+        ("slug", &["slug"]),
+        ("title", &["title"]),
         ("body", &["body"]),
+        ("author_name", &["authorName"]),
+        ("author_role", &["authorRole"]),
         ("author_email", &[]),
         ("author_email_hash", &[]),
+        ("moderated_at", &[]),
         ("moderated_by", &[]),
     ];
 
@@ -263,13 +270,13 @@ impl PostQuery {
     ) -> AppResult<Resolved<Conn<Post>>> {
         let filter = directory::post::Filter::from(filter.unwrap_or_default());
         let listing = directory::post::listing(crate::graphql::viewer(ctx), &filter);
-        let page = crate::graphql::subtree::list::<Post>(
+        crate::graphql::subtree::page::<Post>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            Post,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &listing.sort, Post).await
+        .await
     }
 
     /// The post with this ID or slug (give exactly one), or `null` when it does not exist or the

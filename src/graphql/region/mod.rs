@@ -100,6 +100,14 @@ impl Region {
 impl Subtree for Region {
     type Row = region::Model;
 
+    const COLUMNS: &'static [(&'static str, &'static [&'static str])] = &[
+        ("created_at", &[]),
+        ("updated_at", &["updatedAt"]),
+        ("version", &["version"]),
+        ("slug", &["slug"]),
+        ("name", &["name"]),
+    ];
+
     fn leaf(row: &region::Model, field: &str) -> Option<Value> {
         Some(match field {
             "id" => value(&NodeType::Region.id(row.id)),
@@ -143,13 +151,13 @@ impl RegionQuery {
             .map(directory::region::of_kind)
             .unwrap_or_else(Condition::all);
         let listing = directory::region::listing(filter);
-        let page = crate::graphql::subtree::list::<Region>(
+        crate::graphql::subtree::page::<Region>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            Region,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &listing.sort, Region).await
+        .await
     }
 
     /// The region with this slug, or `null`.

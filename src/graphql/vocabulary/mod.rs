@@ -260,8 +260,14 @@ macro_rules! vocabulary_subtree {
         impl Subtree for $type {
             type Row = $model::Model;
 
-            const WIDE: &'static [(&'static str, &'static [&'static str])] =
-                &[("description", &["description"])];
+            const COLUMNS: &'static [(&'static str, &'static [&'static str])] = &[
+                ("created_at", &[]),
+                ("updated_at", &["updatedAt"]),
+                ("version", &["version"]),
+                ("slug", &["slug"]),
+                ("name", &["name"]),
+                ("description", &["description"]),
+            ];
 
             fn leaf(row: &$model::Model, field: &str) -> Option<Value> {
                 vocabulary_leaf(
@@ -312,13 +318,13 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<TargetGroup>>> {
         let listing = directory::vocabulary::listing("target_group");
-        let page = crate::graphql::subtree::list::<TargetGroup>(
+        crate::graphql::subtree::page::<TargetGroup>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            TargetGroup,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &listing.sort, TargetGroup).await
+        .await
     }
 
     /// The target group with this slug, or `null`.
@@ -342,13 +348,13 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<Theme>>> {
         let listing = directory::vocabulary::listing("theme");
-        let page = crate::graphql::subtree::list::<Theme>(
+        crate::graphql::subtree::page::<Theme>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            Theme,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &listing.sort, Theme).await
+        .await
     }
 
     /// The theme with this slug, or `null`.
@@ -372,13 +378,13 @@ impl VocabularyQuery {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> AppResult<Resolved<Conn<Tag>>> {
         let listing = directory::vocabulary::listing("tag");
-        let page = crate::graphql::subtree::list::<Tag>(
+        crate::graphql::subtree::page::<Tag>(
             ctx,
             &listing,
             PageArgs::new(first, after, last, before),
+            Tag,
         )
-        .await?;
-        crate::graphql::subtree::page(ctx, page, &listing.sort, Tag).await
+        .await
     }
 
     /// The tag with this slug, or `null`.
