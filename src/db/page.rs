@@ -446,7 +446,8 @@ impl Listing {
         let order = self.sort.order(page.backward);
         let rows = json_rows::rows(
             db,
-            &self.page_select(page),
+            &self.unlimited_page_select(page),
+            Some(page.limit + 1),
             &[(KEY, order.clone()), ("id", order)],
             left_out,
         )
@@ -460,6 +461,13 @@ impl Listing {
     }
 
     fn page_select(&self, page: &PageRequest) -> SelectStatement {
+        self.unlimited_page_select(page)
+            .limit(page.limit + 1)
+            .to_owned()
+    }
+
+    /// [`Listing::page_select`] without its `LIMIT`.
+    fn unlimited_page_select(&self, page: &PageRequest) -> SelectStatement {
         Query::select()
             .column((Alias::new(self.table), Asterisk))
             .expr_as(self.sort.expr(), Alias::new(KEY))
@@ -467,7 +475,6 @@ impl Listing {
             .cond_where(self.filter.clone().add(self.sort.bounds(page)))
             .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
             .order_by_expr(self.sort.id(), self.sort.order(page.backward))
-            .limit(page.limit + 1)
             .to_owned()
     }
 
@@ -599,12 +606,14 @@ impl Listing {
         inner
             .cond_where(filter)
             .order_by_expr(key, order.clone())
-            .order_by_expr(id, order.clone())
-            .limit(page.limit + 1);
+            .order_by_expr(id, order.clone());
         Ok(json_rows::nested_statement::<M>(
             &inner,
-            PARENTS,
-            &serde_json::to_string(parents).map_err(AppError::internal)?,
+            page.limit + 1,
+            (
+                PARENTS,
+                &serde_json::to_string(parents).map_err(AppError::internal)?,
+            ),
             &[(KEY, order.clone()), ("id", order)],
             left_out,
         ))

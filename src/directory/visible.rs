@@ -56,8 +56,8 @@ pub async fn by_ids<M: Visible>(
     visible_where(db, viewer, "id", ids).await
 }
 
-/// [`by_ids`], with the rows read as one JSON value (see [`crate::db::json_rows`]) and the text
-/// columns in `left_out` read as empty.
+/// [`by_ids`], with the rows read as one JSON value on SQLite (see [`crate::db::json_rows`])
+/// without the columns in `left_out`; PostgreSQL reads whole rows.
 pub async fn by_ids_json<M: Visible + JsonRow>(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -68,7 +68,14 @@ pub async fn by_ids_json<M: Visible + JsonRow>(
         return by_ids(db, viewer, ids).await;
     }
     let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
-    json_rows::rows(db, &select_where::<M>(viewer, "id", ids), &[], left_out).await
+    json_rows::rows(
+        db,
+        &select_where::<M>(viewer, "id", ids),
+        None,
+        &[],
+        left_out,
+    )
+    .await
 }
 
 /// The row of `M`'s table with this slug, if `viewer` may see it.

@@ -106,7 +106,10 @@ impl Filter {
             .statuses
             .clone()
             .unwrap_or_else(|| vec![PostStatus::Published]);
-        let values: Vec<String> = statuses.iter().map(sea_orm::ActiveEnum::to_value).collect();
+        // In the statement's text, not bound (see `policy::visible_posts`).
+        let values = statuses
+            .iter()
+            .map(|status| Expr::Constant(sea_orm::ActiveEnum::to_value(status).into()));
         cond.add(col("status").is_in(values))
     }
 }
