@@ -372,9 +372,11 @@ pub enum Link {
     Table(&'static str, &'static str, &'static str),
     /// A link table `(table, parent column, child column)` with few rows per parent: the
     /// vocabulary one object is filed under (some of a bounded list of regions, target groups,
-    /// themes or tags). On SQLite the pages of all parents are read in one join and cut per parent
-    /// by rank, which costs the links themselves; a top-N subquery per parent would build and
-    /// sort a temporary table for each parent (ten times the time at 50 parents).
+    /// themes or tags). Read as rows, the pages of all parents are one join cut per parent by
+    /// rank, which costs the links themselves: on PostgreSQL a `LATERAL` subquery per parent
+    /// joined the whole vocabulary for each parent (three times the time at 50 parents); read as
+    /// JSON on SQLite, a correlated subquery per parent reads its links along the link table's
+    /// key.
     Few(&'static str, &'static str, &'static str),
     /// The listed table's own id is the parent (a to-one relation seen from the child).
     SelfId,
@@ -665,7 +667,7 @@ impl Listing {
         let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
         let order = self.sort.order(page.backward);
         let (filter, key, id) = self.parent_filter(link, parent_id.clone(), page);
-        if let (false, Link::Few(link_table, _, child)) = (postgres, link) {
+        if let Link::Few(link_table, _, child) = link {
             return Ok(self.few_select((link_table, child), each, parent_id, filter, page));
         }
         let mut inner = Query::select();
@@ -735,7 +737,7 @@ impl Listing {
         (filter, key, id)
     }
 
-    /// SQLite's form of a page per parent over a [`Link::Few`]: every link of the parents,
+    /// The pages per parent over a [`Link::Few`], read as rows: every link of the parents,
     /// ranked per parent, the first `limit + 1` of each kept.
     fn few_select(
         &self,
