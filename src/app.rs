@@ -75,7 +75,7 @@ impl App {
         crate::directory::search::index::ensure_built(&db).await?;
         let index_db = {
             let mut config = config.clone();
-            config.database_max_connections = 1;
+            config.database_max_connections = Some(1);
             db::connect(&config, None).await?.0
         };
         if !db::is_postgres(&db) {

@@ -85,14 +85,10 @@ pub struct Config {
     #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
-    /// Maximum number of pooled database connections.
-    #[arg(
-        long,
-        env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = 10,
-        global = true
-    )]
-    pub database_max_connections: u32,
+    /// Maximum number of pooled database connections (default: 10 on PostgreSQL, twice the
+    /// cores on SQLite; see [`Config::pool_size`]).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
 
     /// Milliseconds a request waits for a pooled database connection. When every connection
     /// stays busy that long the request is answered `OVERLOADED` (503).
@@ -353,13 +349,29 @@ impl Config {
         }
     }
 
+    /// The size of the database pool: `DATABASE_MAX_CONNECTIONS`, or by default 10 on
+    /// PostgreSQL and twice the cores on SQLite. SQLite's reads run on this machine's cores,
+    /// so connections beyond them only add requests computing at once: at 32 concurrent directory
+    /// pages on 2 cores, 4 connections answered as many pages a second as 10, with the slowest
+    /// in a hundred taking about half as long (they wait their turn for a connection instead
+    /// of sharing the cores with every other).
+    pub fn pool_size(&self, postgres: bool) -> u32 {
+        match (self.database_max_connections, postgres) {
+            (Some(size), _) => size,
+            (None, true) => 10,
+            (None, false) => std::thread::available_parallelism()
+                .map_or(2, |cores| cores.get() as u32 * 2)
+                .max(2),
+        }
+    }
+
     /// A configuration for tests and embedding: the given database, port 0, quiet logs, and
     /// rate limits high enough not to interfere (tests of the limits set their own).
     pub fn for_database(database_url: impl Into<String>, data_dir: PathBuf) -> Self {
         Self {
             database_url: Some(Secret::new(database_url)),
             data_dir,
-            database_max_connections: 5,
+            database_max_connections: Some(5),
             database_acquire_timeout_ms: 3000,
             database_breaker_open_ms: 2000,
             bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -56,7 +56,7 @@ pub async fn connect(
     let busy_timeout = request_timeout.mul_f32(0.5).min(Duration::from_secs(5));
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(config.database_max_connections)
+        .max_connections(config.pool_size(url.starts_with("postgres")))
         .min_connections(1)
         // sea-orm applies both as sqlx's acquire timeout, which also bounds opening a
         // connection (sqlx retries a refused connection until then).

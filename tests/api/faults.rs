@@ -412,7 +412,7 @@ async fn exhausted_pool_is_overload(app: &TestApp, pool: u32, lock: DatabaseTran
 
 fn busy(connections: u32) -> impl FnOnce(&mut network_directory::Config) {
     move |config| {
-        config.database_max_connections = connections;
+        config.database_max_connections = Some(connections);
         config.database_acquire_timeout_ms = BUSY_ACQUIRE_TIMEOUT_MS;
     }
 }
