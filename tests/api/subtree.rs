@@ -204,6 +204,27 @@ async fn other_selections_are_left_to_the_executor(app: TestApp) {
             "{query}"
         );
     }
+    // A selection left to the executor after the page was read with only the shown columns is
+    // answered from the whole rows: the contact columns, which a one-pass answer never reads,
+    // are there for a partner.
+    app.sql("UPDATE organization SET contact_email = 'contact@arkin.example' WHERE slug = 'arkin'")
+        .await;
+    let query = r#"{ organizations(first: 2) { nodes { slug name contactEmail } } }"#;
+    let (built, executor) = (app.metric(BUILT).await, app.metric(EXECUTOR).await);
+    let response = app.as_partner().query(query, json!({})).await;
+    assert_eq!(
+        (
+            app.metric(BUILT).await - built,
+            app.metric(EXECUTOR).await - executor
+        ),
+        (0.0, 1.0),
+        "{response}"
+    );
+    assert!(response.get("errors").is_none(), "{response}");
+    assert_eq!(
+        response["data"]["organizations"]["nodes"][0],
+        json!({ "slug": "arkin", "name": "Arkin", "contactEmail": "contact@arkin.example" })
+    );
     // What the executor answered is what it always answers: refused fields are null with an
     // error, kept keys in place.
     let (response, _, _) = answer(
