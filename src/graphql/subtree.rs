@@ -170,11 +170,11 @@ fn count(ctx: &Context<'_>, answer: &str) {
 
 /// The answer of a root field that returns a page of `listing` (objects of `T`).
 ///
-/// Built in one pass unless `FAST_PATH=off` or the selection is not for this module: the page is
-/// then read as one JSON value without the columns no selected field is made from. When the
-/// module leaves the selection to the executor after all, the page is read again whole (the
-/// executor's fields may read any column). With `check`, the page is also read as rows and
-/// whole as JSON, and the two must agree.
+/// Unless `FAST_PATH=off` or the selection has a fragment or a directive, the page is read
+/// without the columns no selected field is made from (as one JSON value on SQLite) and the
+/// answer is built from it in one pass. When the module leaves the selection to the executor
+/// after all, the page is read again whole (the executor's fields may read any column). With
+/// `check`, the page is also read as rows and whole as JSON, and the two must agree.
 pub async fn page<T: Subtree>(
     ctx: &Context<'_>,
     listing: &Listing,
