@@ -79,30 +79,50 @@ fn keys<'a>(
     }
 }
 
-type Order<'a> = Vec<(&'a Name, Vec<&'a SelectionSet>)>;
+/// The order of an object's keys, and the order below each key that has a selection of its own:
+/// worked out once per answer from the selection, and applied to every object it selects (the
+/// fifty organizations of a directory page share one).
+struct Order<'a> {
+    keys: Vec<(&'a Name, Option<Order<'a>>)>,
+}
+
+impl<'a> Order<'a> {
+    fn of(sets: &[&'a SelectionSet], fragments: &'a Fragments, depth: usize) -> Self {
+        let mut merged = Vec::new();
+        keys(sets, fragments, &mut merged, 0);
+        let keys = merged
+            .into_iter()
+            .map(|(key, subs)| {
+                // Selections are bounded by the depth limit; the bound only guards against
+                // surprises.
+                let below = (depth < 64 && subs.iter().any(|s| !s.items.is_empty()))
+                    .then(|| Order::of(&subs, fragments, depth + 1));
+                (key, below)
+            })
+            .collect();
+        Order { keys }
+    }
+}
 
 fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
     if !matches!(value, Value::List(_) | Value::Object(_)) {
         return;
     }
-    // The keys of every object of a list follow the same selection: worked out once.
-    let mut order = Vec::new();
-    keys(sets, fragments, &mut order, 0);
-    apply(value, &order, fragments);
+    apply(value, &Order::of(sets, fragments, 0));
 }
 
-fn apply(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
+fn apply(value: &mut Value, order: &Order<'_>) {
     match value {
         Value::List(items) => {
             for item in items {
-                apply(item, order, fragments);
+                apply(item, order);
             }
         }
         Value::Object(map) => {
             if !in_order(map, order) {
                 let mut old = std::mem::take(map);
                 map.reserve(old.len());
-                for (key, _) in order {
+                for (key, _) in &order.keys {
                     if let Some(child) = old.swap_remove(*key) {
                         map.insert((*key).clone(), child);
                     }
@@ -110,11 +130,9 @@ fn apply(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
                 // Anything not named by the selection (nothing, today) keeps its place at the end.
                 map.extend(old);
             }
-            for (key, subs) in order {
-                if subs.iter().any(|s| !s.items.is_empty())
-                    && let Some(child) = map.get_mut(*key)
-                {
-                    reorder(child, subs, fragments);
+            for (key, below) in &order.keys {
+                if let (Some(below), Some(child)) = (below, map.get_mut(*key)) {
+                    apply(child, below);
                 }
             }
         }
@@ -127,7 +145,7 @@ fn apply(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
 fn in_order(map: &async_graphql::indexmap::IndexMap<Name, Value>, order: &Order<'_>) -> bool {
     let mut next = 0;
     for key in map.keys() {
-        match order[next..].iter().position(|(k, _)| *k == key) {
+        match order.keys[next..].iter().position(|(k, _)| *k == key) {
             Some(at) => next += at + 1,
             None => return false,
         }
@@ -154,6 +172,24 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&data).unwrap_or_default(),
             r#"{"b":[{"z":3,"w":2},{"z":4,"w":5}],"a":1}"#
+        );
+    }
+
+    #[test]
+    fn nested_lists_follow_their_own_selection() {
+        let document = async_graphql::parser::parse_query("{ x { n y { b a } } }")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut data = Value::from_json(serde_json::json!({
+            "x": [
+                { "y": [{ "a": 1, "b": 2 }, { "b": 3, "a": 4 }], "n": 0 },
+                { "n": 5, "y": null }
+            ]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        in_selection_order(&mut data, &document, None);
+        assert_eq!(
+            serde_json::to_string(&data).unwrap_or_default(),
+            r#"{"x":[{"n":0,"y":[{"b":2,"a":1},{"b":3,"a":4}]},{"n":5,"y":null}]}"#
         );
     }
 }
