@@ -173,7 +173,8 @@ fn count(ctx: &Context<'_>, answer: &str) {
 /// Unless `FAST_PATH=off` or the selection has a fragment or a directive, the page is read
 /// without the columns no selected field is made from (as one JSON value on SQLite) and the
 /// answer is built from it in one pass. When the module leaves the selection to the executor
-/// after all, the page is read again whole (the executor's fields may read any column). With
+/// after all, the page is read again whole unless it already was (the executor's fields may
+/// read any column). With
 /// `check`, the page is also read as rows and whole as JSON, and the two must agree.
 pub async fn page<T: Subtree>(
     ctx: &Context<'_>,
@@ -190,24 +191,31 @@ pub async fn page<T: Subtree>(
     let request = PageRequest::parse(args.clone(), sort.name)?;
     let total = crate::graphql::connection::wants_total(ctx);
     let field = ctx.field();
+    let left_out = left_out::<T>(&field);
+    // PostgreSQL reads whole rows, and so does a selection that leaves nothing out: such a page
+    // also serves the executor.
+    let whole = left_out.is_empty() || crate::db::is_postgres(db(ctx));
     let narrow: Page<T::Row> = listing
-        .page_json(db(ctx), &request, total, &left_out::<T>(&field))
+        .page_json(db(ctx), &request, total, &left_out)
         .await?;
-    if mode == FastPath::Check {
-        let whole: Page<T::Row> = listing.page_json(db(ctx), &request, total, &[]).await?;
+    let checked = if mode == FastPath::Check {
+        let json: Page<T::Row> = listing.page_json(db(ctx), &request, total, &[]).await?;
         let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args.clone()).await?;
         let ids = |page: &Page<T::Row>| page.rows.iter().map(|row| row.id()).collect::<Vec<_>>();
-        if whole.rows != rows.rows
+        if json.rows != rows.rows
             || ids(&narrow) != ids(&rows)
-            || (whole.has_next, whole.has_previous, whole.total)
+            || (json.has_next, json.has_previous, json.total)
                 != (rows.has_next, rows.has_previous, rows.total)
         {
             return Err(AppError::internal(
                 "a page read as JSON differs from the page read by rows",
             ));
         }
-    }
-    let built = connections::<T>(ctx, vec![narrow], sort, field)
+        Some(rows)
+    } else {
+        None
+    };
+    let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field)
         .await?
         .and_then(|mut values| values.pop());
     let built = match (built, mode) {
@@ -217,7 +225,11 @@ pub async fn page<T: Subtree>(
         }
         (built, _) => built,
     };
-    let rows = crate::graphql::list(ctx, listing, args).await?;
+    let rows = match checked {
+        Some(rows) => rows,
+        None if whole => narrow,
+        None => crate::graphql::list(ctx, listing, args).await?,
+    };
     Ok(resolved(ctx, built, || connection(rows, sort, wrap)))
 }
 
@@ -471,7 +483,7 @@ fn lists_of<'a, T: Subtree>(
             };
             pages.push(page.unwrap_or_else(|| Page::empty(total)));
         }
-        connections::<T>(ctx, pages, &listing.sort, field).await
+        connections::<T>(ctx, &pages, &listing.sort, field).await
     })
 }
 
@@ -558,7 +570,7 @@ fn page_args(field: &SelectionField<'_>) -> Option<PageArgs> {
 /// The connections `pages` (of `T`, in `sort` order) with the selection under `field`.
 async fn connections<'a, T: Subtree>(
     ctx: &'a Context<'a>,
-    pages: Vec<Page<T::Row>>,
+    pages: &[Page<T::Row>],
     sort: &SortKey,
     field: SelectionField<'a>,
 ) -> AppResult<Option<Vec<Value>>> {
@@ -579,7 +591,7 @@ async fn connections<'a, T: Subtree>(
                 let Some(nodes) = objects::<T>(ctx, &rows, *sub).await? else {
                     return Ok(None);
                 };
-                split(&pages, nodes)
+                split(pages, nodes)
             }
             "edges" => {
                 let Some(edge_fields) = fields(*sub) else {
@@ -600,14 +612,14 @@ async fn connections<'a, T: Subtree>(
                         _ => return Ok(None),
                     });
                 }
-                split(&pages, assemble(&edge_fields, edge_columns, rows.len()))
+                split(pages, assemble(&edge_fields, edge_columns, rows.len()))
             }
             "pageInfo" => {
                 let Some(info_fields) = fields(*sub) else {
                     return Ok(None);
                 };
                 let mut infos = Vec::with_capacity(pages.len());
-                for page in &pages {
+                for page in pages {
                     let mut info = IndexMap::with_capacity(info_fields.len());
                     for info_field in &info_fields {
                         let value = match info_field.name() {
