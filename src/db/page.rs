@@ -668,7 +668,12 @@ impl Listing {
         let order = self.sort.order(page.backward);
         let (filter, key, id) = self.parent_filter(link, parent_id.clone(), page);
         if let Link::Few(link_table, _, child) = link {
-            return Ok(self.few_select((link_table, child), each, parent_id, filter, page));
+            return Ok(self.few_select(
+                (link_table, link.parent_expr(self.table), child),
+                (each, parent_id, postgres),
+                filter,
+                page,
+            ));
         }
         let mut inner = Query::select();
         inner.from(Alias::new(self.table));
@@ -741,9 +746,8 @@ impl Listing {
     /// ranked per parent, the first `limit + 1` of each kept.
     fn few_select(
         &self,
-        (link, child): (&'static str, &'static str),
-        each: sea_orm::sea_query::FunctionCall,
-        parent_id: Expr,
+        (link, link_parent, child): (&'static str, Expr, &'static str),
+        (each, parent_id, postgres): (sea_orm::sea_query::FunctionCall, Expr, bool),
         filter: Condition,
         page: &PageRequest,
     ) -> SelectStatement {
@@ -755,13 +759,33 @@ impl Listing {
             .order_by_expr(self.sort.id(), order.clone());
         let mut ranked = Query::select();
         ranked
-            .expr_as(parent_id, Alias::new(PARENT))
+            .expr_as(parent_id.clone(), Alias::new(PARENT))
             .column((Alias::new(self.table), Asterisk))
             .expr_as(self.sort.expr(), Alias::new(KEY))
             .expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RANK))
-            .from_function(each, Alias::new(PARENTS))
-            // The parents first, then their links, then the linked rows.
-            .join(JoinType::CrossJoin, Alias::new(link), Condition::all())
+            .from_function(each, Alias::new(PARENTS));
+        // The parents first, then their links (along the link table's key), then the linked
+        // rows. SQLite keeps the order of a `CROSS JOIN`; PostgreSQL reorders joins freely, and
+        // with a plan for any number of parents it may hash every link of the table, so there
+        // the links are a `LATERAL` subquery of each parent.
+        if postgres {
+            ranked.join_lateral(
+                JoinType::InnerJoin,
+                Query::select()
+                    .column(Asterisk)
+                    .from(Alias::new(link))
+                    .and_where(link_parent.eq(parent_id))
+                    // An `OFFSET` keeps PostgreSQL from merging the subquery into the join
+                    // (which would let it reorder the join again).
+                    .offset(0)
+                    .to_owned(),
+                Alias::new(link),
+                Expr::cust("TRUE"),
+            );
+        } else {
+            ranked.join(JoinType::CrossJoin, Alias::new(link), Condition::all());
+        }
+        ranked
             .join(
                 JoinType::CrossJoin,
                 Alias::new(self.table),

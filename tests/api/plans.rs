@@ -134,6 +134,19 @@ async fn pages_read_along_indexes(app: TestApp) {
             in_order: false,
         },
         Case {
+            name: "the themes of 50 organizations, as their few links are read (one ranked join)",
+            statement: vocabulary::listing("theme").pages_statement(
+                backend,
+                Link::Few("organization_theme", "organization_id", "theme_id"),
+                &parents,
+                &page(20, None, "name"),
+            ),
+            sqlite_index: "organization_theme",
+            max_rows: 50.0 * 5.0 * 2.0 + 60.0,
+            nested: false,
+            in_order: false,
+        },
+        Case {
             name: "50 organizations after the 500th",
             statement: by_name.page_statement(backend, &page(50, cursor, "name")),
             sqlite_index: "idx_organization_sort_name",
