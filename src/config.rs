@@ -415,3 +415,19 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_is_sized_by_the_database_unless_configured() {
+        let mut config = Config::for_database("sqlite::memory:", PathBuf::from("."));
+        config.database_max_connections = None;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        assert_eq!(config.pool_size(false), (cores * 2).max(2));
+        assert_eq!(config.pool_size(true), 10);
+        config.database_max_connections = Some(3);
+        assert_eq!((config.pool_size(false), config.pool_size(true)), (3, 3));
+    }
+}
