@@ -66,7 +66,11 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let (conn, _) = db::connect(&config, None).await?;
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
-            let report = db::synthetic::load(&conn, scale).await?;
+            // Authors' addresses are hashed as the API hashes them when posts are written, with
+            // the key the server will use (recorded, so a server with another key refuses).
+            let key = network_directory::privacy::EmailHashKey::from_config(&config)?;
+            key.check_database(&conn).await?;
+            let report = db::synthetic::load(&conn, scale, &key).await?;
             tracing::info!(
                 rows = report.rows,
                 elapsed_ms = started.elapsed().as_millis() as u64,

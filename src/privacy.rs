@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sha2::Sha256;
 
@@ -283,6 +283,24 @@ async fn hash_missing(
     filter: Condition,
     limit: u64,
 ) -> AppResult<u64> {
+    let select = unhashed_select(filter, limit);
+    let rows = db.query_all(&select).await?;
+    for row in &rows {
+        let id: i32 = row.try_get("", "id")?;
+        let email: String = row.try_get("", "author_email")?;
+        let update = Query::update()
+            .table(post::Entity)
+            .value(post::Column::AuthorEmailHash, key.hash(&email))
+            .and_where(Expr::col(post::Column::Id).eq(id))
+            .to_owned();
+        db.execute(&update).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// The posts (id, address) matching `filter` whose author's address has no hash yet, in id order,
+/// at most `limit` (`u64::MAX`: all). Read along `idx_post_email_unhashed`, which holds only them.
+pub fn unhashed_select(filter: Condition, limit: u64) -> SelectStatement {
     let mut select = Query::select();
     select
         .columns([post::Column::Id, post::Column::AuthorEmail])
@@ -296,18 +314,7 @@ async fn hash_missing(
     if limit != u64::MAX {
         select.limit(limit);
     }
-    let rows = db.query_all(&select).await?;
-    for row in &rows {
-        let id: i32 = row.try_get("", "id")?;
-        let email: String = row.try_get("", "author_email")?;
-        let update = Query::update()
-            .table(post::Entity)
-            .value(post::Column::AuthorEmailHash, key.hash(&email))
-            .and_where(Expr::col(post::Column::Id).eq(id))
-            .to_owned();
-        db.execute(&update).await?;
-    }
-    Ok(rows.len() as u64)
+    select
 }
 
 /// Hashes the addresses of posts written before hashes existed (the migration that added the

@@ -16,6 +16,7 @@ mod m20261202_000009_create_event;
 mod m20261202_000010_add_post_subjects;
 mod m20261202_000011_create_search_index;
 mod m20261202_000012_add_feed_and_organization_identifiers;
+mod m20261203_000013_index_unhashed_emails;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_add_post_subjects::Migration),
             Box::new(m20261202_000011_create_search_index::Migration),
             Box::new(m20261202_000012_add_feed_and_organization_identifiers::Migration),
+            Box::new(m20261203_000013_index_unhashed_emails::Migration),
         ]
     }
 }
