@@ -127,6 +127,7 @@ impl App {
                 crate::graphql::subtree::Subtrees {
                     mode: config.fast_path,
                     answers: metrics.subtrees.clone(),
+                    snapshots: crate::db::snapshot::Snapshots::new(data_version.clone()),
                 },
             ),
             db,

@@ -7,6 +7,7 @@ pub mod journal;
 pub mod json_rows;
 pub mod page;
 pub mod seed;
+pub mod snapshot;
 pub mod synthetic;
 pub mod write;
 

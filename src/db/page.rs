@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
-    SelectStatement, WindowStatement,
+    SelectStatement, UnionType, WindowStatement,
 };
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
@@ -320,7 +320,7 @@ pub struct Page<M> {
 }
 
 impl<M> Page<M> {
-    fn from_overfetch(mut rows: Vec<M>, page: &PageRequest, total: Option<u64>) -> Self {
+    pub(crate) fn from_overfetch(mut rows: Vec<M>, page: &PageRequest, total: Option<u64>) -> Self {
         let more = rows.len() as u64 > page.limit;
         rows.truncate(page.limit as usize);
         if page.backward {
@@ -478,6 +478,22 @@ impl Listing {
             .order_by_expr(self.sort.expr(), self.sort.order(page.backward))
             .order_by_expr(self.sort.id(), self.sort.order(page.backward))
             .to_owned()
+    }
+
+    /// The first `most` rows of the list, in list order, and whether there are more.
+    pub async fn first_rows<M: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+        most: u64,
+    ) -> AppResult<(Vec<M>, bool)> {
+        let page = PageRequest {
+            limit: most,
+            backward: false,
+            after: None,
+            before: None,
+        };
+        let page: Page<M> = self.page(db, &page, false).await?;
+        Ok((page.rows, page.has_next))
     }
 
     /// The statement of [`Listing::page`] (tests check its plan).
@@ -852,6 +868,94 @@ impl Listing {
         }
         Ok(totals)
     }
+}
+
+/// The links of `parents` over each of `links` (each a [`Link::Few`]), as (parent, child) pairs
+/// in no particular order: one statement for all of them, each link table read along its key.
+/// The parent ids are one bound JSON array per link, so the statement text depends only on the
+/// links.
+pub async fn few_links(
+    db: &impl ConnectionTrait,
+    links: &[Link],
+    parents: &[i32],
+) -> AppResult<Vec<Vec<(i32, i32)>>> {
+    let mut found = vec![Vec::new(); links.len()];
+    let Some(select) = few_links_select(db.get_database_backend(), links, parents)? else {
+        return Ok(found);
+    };
+    for row in db.query_all(&select).await? {
+        let which: i32 = row.try_get("", "page_link")?;
+        let parent: i32 = row.try_get("", PARENT)?;
+        let child: i32 = row.try_get("", "page_child")?;
+        if let Some(pairs) = usize::try_from(which).ok().and_then(|i| found.get_mut(i)) {
+            pairs.push((parent, child));
+        }
+    }
+    Ok(found)
+}
+
+/// The statement of [`few_links`] (tests check its plan); `None` when there is nothing to read.
+pub fn few_links_select(
+    backend: DbBackend,
+    links: &[Link],
+    parents: &[i32],
+) -> AppResult<Option<SelectStatement>> {
+    if parents.is_empty() {
+        return Ok(None);
+    }
+    let parent_ids = serde_json::to_string(parents).map_err(AppError::internal)?;
+    let mut union: Option<SelectStatement> = None;
+    for (i, link) in links.iter().enumerate() {
+        let Link::Few(table, parent, child) = *link else {
+            return Err(AppError::internal("few_links reads Link::Few links only"));
+        };
+        let link = |column: &str| Expr::col((Alias::new(table), Alias::new(column)));
+        let mut select = Query::select();
+        select
+            .expr_as(Expr::val(i as i32), Alias::new("page_link"))
+            .expr_as(link(parent), Alias::new(PARENT))
+            .expr_as(link(child), Alias::new("page_child"));
+        if backend == DbBackend::Postgres {
+            // Each parent's links along the link table's key: left to itself, a plan for any
+            // number of parents hashes every link of the table. (`OFFSET 0` keeps PostgreSQL
+            // from merging the subquery into a join it may reorder.)
+            let each = Func::cust("jsonb_array_elements_text")
+                .arg(Expr::val(parent_ids.clone()).cast_as("jsonb"));
+            let parent_id =
+                Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
+            select
+                .from_function(each, Alias::new(PARENTS))
+                .join_lateral(
+                    JoinType::InnerJoin,
+                    Query::select()
+                        .columns([Alias::new(parent), Alias::new(child)])
+                        .from(Alias::new(table))
+                        .and_where(Expr::col(Alias::new(parent)).eq(parent_id))
+                        .offset(0)
+                        .to_owned(),
+                    Alias::new(table),
+                    Expr::cust("TRUE"),
+                );
+        } else {
+            let each = Func::cust("json_each").arg(Expr::val(parent_ids.clone()));
+            select.from(Alias::new(table)).and_where(
+                link(parent).in_subquery(
+                    Query::select()
+                        .expr(Expr::col(Alias::new("value")).cast_as("integer"))
+                        .from_function(each, Alias::new(PARENTS))
+                        .to_owned(),
+                ),
+            );
+        }
+        union = Some(match union {
+            None => select,
+            Some(mut all) => {
+                all.union(UnionType::All, select);
+                all
+            }
+        });
+    }
+    Ok(union)
 }
 
 /// A stored row that the API lists and fetches by id.

@@ -27,7 +27,8 @@ use futures_util::future::BoxFuture;
 
 use crate::config::FastPath;
 use crate::db::json_rows::JsonRow;
-use crate::db::page::{Listing, Page, PageArgs, PageRequest, Row, SortKey};
+use crate::db::page::{Link, Listing, Page, PageArgs, PageRequest, Row, SortKey};
+use crate::db::snapshot::Snapshots;
 use crate::directory::relation::Relation;
 use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
@@ -41,6 +42,9 @@ pub struct Subtrees {
     pub mode: FastPath,
     /// Root fields answered in one pass (`built`) or by the executor (`executor`).
     pub answers: prometheus::IntCounterVec,
+    /// The vocabularies kept in memory, which an object's few regions, target groups, themes
+    /// and tags are taken from.
+    pub snapshots: Snapshots,
 }
 
 /// A GraphQL type whose objects this module can answer for: its row, its plain fields and its
@@ -325,12 +329,13 @@ fn objects<'a, T: Subtree>(
         let Some(selected) = fields(field) else {
             return Ok(None);
         };
+        let mut few = few_links::<T>(ctx, rows, &selected).await?;
         let mut columns: Vec<Vec<Value>> = Vec::with_capacity(selected.len());
-        for sub in &selected {
+        for (i, sub) in selected.iter().enumerate() {
             let values = match sub.name() {
                 "__typename" => rows.iter().map(|_| typename::<T>()).collect(),
                 name => match T::link(name) {
-                    Some(link) => match linked::<T>(ctx, rows, link, *sub).await? {
+                    Some(link) => match linked::<T>(ctx, rows, link, *sub, few[i].take()).await? {
                         Some(values) => values,
                         None => return Ok(None),
                     },
@@ -355,6 +360,45 @@ fn objects<'a, T: Subtree>(
     })
 }
 
+/// For each of `selected`: when it is a relation over few links ([`Link::Few`]: an object's
+/// regions, target groups, themes or tags), the links of `rows` to its rows. All of them are read
+/// in one statement, and the rows they point at are taken from the vocabularies kept in memory.
+/// Nothing is read when those are not kept.
+async fn few_links<T: Subtree>(
+    ctx: &Context<'_>,
+    rows: &[&T::Row],
+    selected: &[SelectionField<'_>],
+) -> AppResult<Vec<Option<Vec<(i32, i32)>>>> {
+    let mut few = vec![None; selected.len()];
+    if !ctx
+        .data_opt::<Subtrees>()
+        .is_some_and(|subtrees| subtrees.snapshots.serving())
+    {
+        return Ok(few);
+    }
+    let mut fields = Vec::new();
+    let mut links = Vec::new();
+    for (i, sub) in selected.iter().enumerate() {
+        if let Some(Linked::List(relation, _)) = T::link(sub.name())
+            && let (_, link @ Link::Few(..)) = relation.spec(viewer(ctx))
+        {
+            fields.push(i);
+            links.push(link);
+        }
+    }
+    if links.is_empty() {
+        return Ok(few);
+    }
+    let mut parents: Vec<i32> = rows.iter().map(|row| row.id()).collect();
+    parents.sort_unstable();
+    parents.dedup();
+    let found = crate::db::page::few_links(db(ctx), &links, &parents).await?;
+    for (i, pairs) in fields.into_iter().zip(found) {
+        few[i] = Some(pairs);
+    }
+    Ok(few)
+}
+
 /// Objects from their fields' values: `columns[f][i]` is field `f` of object `i`.
 fn assemble(selected: &[SelectionField<'_>], columns: Vec<Vec<Value>>, n: usize) -> Vec<Value> {
     let mut objects: Vec<IndexMap<Name, Value>> = (0..n)
@@ -375,10 +419,11 @@ async fn linked<'a, T: Subtree>(
     rows: &'a [&'a T::Row],
     link: Linked<T::Row>,
     field: SelectionField<'a>,
+    few: Option<Vec<(i32, i32)>>,
 ) -> AppResult<Option<Vec<Value>>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id()).collect();
     match link {
-        Linked::List(relation, kind) => lists(ctx, kind, relation, ids, field).await,
+        Linked::List(relation, kind) => lists(ctx, kind, relation, ids, field, few).await,
         Linked::One(kind, of) => {
             if !without_arguments(&field) {
                 return Ok(None);
@@ -426,8 +471,9 @@ fn lists<'a>(
     relation: Relation,
     parents: Vec<i32>,
     field: SelectionField<'a>,
+    few: Option<Vec<(i32, i32)>>,
 ) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
-    by_kind!(kind, lists_of, ctx, relation, parents, field)
+    by_kind!(kind, lists_of, ctx, relation, parents, field, few)
 }
 
 fn ones<'a>(
@@ -439,12 +485,14 @@ fn ones<'a>(
     by_kind!(kind, ones_of, ctx, targets, field)
 }
 
-/// One page of `relation` under each of `parents`, as the connections selected by `field`.
+/// One page of `relation` under each of `parents`, as the connections selected by `field`; over
+/// few links, from the parents' links `few` and the rows kept in memory when it can.
 fn lists_of<'a, T: Subtree>(
     ctx: &'a Context<'a>,
     relation: Relation,
     parents: Vec<i32>,
     field: SelectionField<'a>,
+    few: Option<Vec<(i32, i32)>>,
 ) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
     Box::pin(async move {
         let Some(args) = page_args(&field) else {
@@ -462,16 +510,29 @@ fn lists_of<'a, T: Subtree>(
             *uses.entry(*id).or_default() += 1;
         }
         let distinct: Vec<i32> = uses.keys().copied().collect();
-        let mut loaded = listing
-            .pages_by_parent_json::<T::Row>(
-                db(ctx),
-                link,
-                &distinct,
-                &request,
-                total,
-                &left_out::<T>(&field),
-            )
-            .await?;
+        let kept = match (&few, ctx.data_opt::<Subtrees>()) {
+            (Some(links), Some(subtrees)) => subtrees
+                .snapshots
+                .get::<T::Row>(db(ctx), &listing)
+                .await?
+                .and_then(|snapshot| snapshot.pages(links, &distinct, &request, total)),
+            _ => None,
+        };
+        let mut loaded = match kept {
+            Some(pages) => pages,
+            None => {
+                listing
+                    .pages_by_parent_json::<T::Row>(
+                        db(ctx),
+                        link,
+                        &distinct,
+                        &request,
+                        total,
+                        &left_out::<T>(&field),
+                    )
+                    .await?
+            }
+        };
         let mut pages = Vec::with_capacity(parents.len());
         for id in &parents {
             let left = uses.entry(*id).or_default();

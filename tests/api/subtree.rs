@@ -16,6 +16,7 @@ fn one_pass(config: &mut Config) {
 on_both_databases_with!(one_pass:
     supported_selections_are_answered_in_one_pass,
     other_selections_are_left_to_the_executor,
+    vocabularies_kept_in_memory_follow_every_write,
 );
 
 const BUILT: &str = "graphql_subtrees_total{answer=\"built\"}";
@@ -251,4 +252,109 @@ async fn other_selections_are_left_to_the_executor(app: TestApp) {
         response["errors"][0]["extensions"]["code"],
         "BAD_USER_INPUT"
     );
+}
+
+/// A post's themes and tags (like an organization's regions, target groups, themes and tags) are
+/// its links, read in one statement, put in order from the vocabularies kept in memory; a write
+/// to a vocabulary shows in the next answer.
+async fn vocabularies_kept_in_memory_follow_every_write(app: TestApp) {
+    use network_directory::graphql::node::NodeType;
+    // A post with at least two themes, and its last one.
+    let posts = app
+        .anon()
+        .data(
+            "{ posts(first: 100) { nodes { slug themes { nodes { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    let owner = posts["posts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["themes"]["nodes"].as_array().unwrap().len() >= 2)
+        .expect("a post with two themes");
+    let slug = owner["slug"].clone();
+    let theme = owner["themes"]["nodes"].as_array().unwrap().last().unwrap()["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = r#"query($slug: String!) { post(slug: $slug) {
+        title tags { nodes { slug name } }
+        themes { totalCount nodes { slug name } } last: themes(last: 1) { nodes { slug } } } }"#;
+    let themes = |answer: &Value| -> Vec<(String, String)> {
+        answer["post"]["themes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["slug"].as_str().unwrap().to_owned(),
+                    t["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let before = app.anon().data(query, json!({ "slug": slug })).await;
+    let listed = themes(&before);
+    assert_eq!(listed.last().map(|(s, _)| s), Some(&theme), "{before}");
+    assert_eq!(
+        before["post"]["themes"]["totalCount"],
+        listed.len(),
+        "{before}"
+    );
+    assert_eq!(
+        before["post"]["last"]["nodes"][0]["slug"].as_str(),
+        listed.last().map(|(s, _)| s.as_str())
+    );
+    // Warm: the post, then the links of both lists in one statement. (On PostgreSQL the
+    // vocabularies are kept once the server listens for changes, right after it starts.)
+    let mut statements = Vec::new();
+    for _ in 0..50 {
+        let start = app.statements.get();
+        let again = app.anon().data(query, json!({ "slug": slug })).await;
+        assert_eq!(again, before);
+        statements.push(app.statements.get() - start);
+        if statements.last() == Some(&2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        statements.last(),
+        Some(&2),
+        "statements per answer: {statements:?}"
+    );
+
+    let id = app.id_of(NodeType::Theme, "theme", &theme).await;
+    let renamed = app
+        .as_admin()
+        .data(
+            r#"mutation($id: ID!) { updateTheme(input: {id: $id, version: 1, name: "Aaa eerst genoemd"}) { theme { version } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(renamed["updateTheme"]["theme"]["version"], 2);
+    let after = app.anon().data(query, json!({ "slug": slug })).await;
+    let now = themes(&after);
+    // The new name, and the order it gives.
+    assert_eq!(
+        now.first(),
+        Some(&(theme.clone(), "Aaa eerst genoemd".to_owned())),
+        "{after}"
+    );
+    assert_eq!(now.len(), listed.len());
+
+    let deleted = app
+        .as_admin()
+        .data(
+            r#"mutation($id: ID!) { deleteTheme(input: {id: $id, version: 2}) { deletedId } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(deleted["deleteTheme"]["deletedId"], id);
+    let gone = app.anon().data(query, json!({ "slug": slug })).await;
+    let left = themes(&gone);
+    assert!(!left.iter().any(|(s, _)| s == &theme), "{gone}");
+    assert_eq!(left.len(), listed.len() - 1);
+    assert_eq!(gone["post"]["themes"]["totalCount"], left.len());
 }
