@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             // the key the server will use (recorded, so a server with another key refuses).
             let key = network_directory::privacy::EmailHashKey::from_config(&config)?;
             key.check_database(&conn).await?;
-            let report = db::synthetic::load(&conn, scale, &key).await?;
+            let report = db::synthetic::load(&conn, scale, &|email| key.hash(email)).await?;
             tracing::info!(
                 rows = report.rows,
                 elapsed_ms = started.elapsed().as_millis() as u64,

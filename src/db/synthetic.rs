@@ -6,15 +6,14 @@
 //! PostgreSQL, so that the kit can compare every answer with a stored reference. Rows go in with
 //! multi-row inserts in one transaction (hundreds of thousands of journal entries would measure the
 //! loader, not the reader) into an empty database, and the database's statistics are refreshed at
-//! the end (`ANALYZE`). Authors' e-mail addresses are stored with their hashes, as the API
-//! writes them, so the server's start has none to hash.
+//! the end (`ANALYZE`). Authors' e-mail addresses are stored with their hashes (`hash_email`: the
+//! server's keyed hash), as the API writes them, so the server's start has none to hash.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, Iterable, TransactionTrait, Value};
 
 use crate::error::{AppError, AppResult};
-use crate::privacy::EmailHashKey;
 use crate::text::{fold, slugify};
 use crate::vocab::{
     AuthorRole, CareDomain, OrganizationSize, OrganizationStatus, PartnerKind, PostKind,
@@ -542,7 +541,7 @@ fn organization_name(index: usize) -> String {
 pub async fn load(
     db: &DatabaseConnection,
     scale: Scale,
-    email_hash_key: &EmailHashKey,
+    hash_email: &(dyn Fn(&str) -> String + Sync),
 ) -> AppResult<LoadReport> {
     if !crate::db::seed::is_empty(db).await? {
         return Err(AppError::bad_input(
@@ -819,7 +818,7 @@ pub async fn load(
             text_value(paragraph(&mut rng, sentences)),
             text_value(author),
             enum_value(roles[rng.below(roles.len())]),
-            Value::from(email.as_deref().map(|email| email_hash_key.hash(email))),
+            Value::from(email.as_deref().map(hash_email)),
             Value::from(email),
             Value::from(organization as i32),
             enum_value(status),

@@ -60,9 +60,11 @@ fn page(first: i32, after: Option<String>, order: &str) -> PageRequest {
 }
 
 async fn pages_read_along_indexes(app: TestApp) {
-    load(&app.db, Scale::Medium, &app.email_hash_key)
-        .await
-        .expect("loaded");
+    load(&app.db, Scale::Medium, &|email| {
+        app.email_hash_key.hash(email)
+    })
+    .await
+    .expect("loaded");
     let backend = app.db.get_database_backend();
     let anonymous = Viewer::Anonymous;
     let posts = post::listing(&anonymous, &post::Filter::default());
