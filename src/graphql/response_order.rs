@@ -5,6 +5,8 @@
 //! entity tags.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
@@ -13,11 +15,30 @@ use async_graphql::{Name, Positioned, Value};
 
 type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
-/// Reorders `data`, the answer to the operation `operation` of `document`.
+/// How many root fields of a request were answered whole, already in selection order at every
+/// level below them (`subtree`'s built answers). When that is every root field, only the root's
+/// own keys need ordering: the executor still adds the root fields as they complete.
+#[derive(Clone, Default)]
+pub struct BuiltRoots(Arc<AtomicUsize>);
+
+impl BuiltRoots {
+    /// Records a root field answered whole.
+    pub fn add(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Reorders `data`, the answer to the operation `operation` of `document`, whose root fields
+/// `built` were answered in selection order.
 pub fn in_selection_order(
     data: &mut Value,
     document: &ExecutableDocument,
     operation: Option<&str>,
+    built: &BuiltRoots,
 ) {
     let selection = match (&document.operations, operation) {
         (DocumentOperations::Single(op), _) => &op.node.selection_set.node,
@@ -30,6 +51,26 @@ pub fn in_selection_order(
             _ => return,
         },
     };
+    let mut roots = 0;
+    for item in &selection.items {
+        match &item.node {
+            Selection::Field(field) if field.node.name.node != "__typename" => roots += 1,
+            Selection::Field(_) => {}
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => roots = usize::MAX,
+        }
+    }
+    if roots > 0 && roots == built.get() {
+        let mut keys_in_order = Vec::new();
+        keys(&[selection], &document.fragments, &mut keys_in_order, 0);
+        let order = Order {
+            keys: keys_in_order
+                .into_iter()
+                .map(|(key, _)| (key, None))
+                .collect(),
+        };
+        apply(data, &order);
+        return;
+    }
     reorder(data, &[selection], &document.fragments);
 }
 
@@ -168,10 +209,39 @@ mod tests {
             "b": [{ "w": 2, "z": 3 }, { "z": 4, "w": 5 }]
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        in_selection_order(&mut data, &document, None);
+        in_selection_order(&mut data, &document, None, &BuiltRoots::default());
         assert_eq!(
             serde_json::to_string(&data).unwrap_or_default(),
             r#"{"b":[{"z":3,"w":2},{"z":4,"w":5}],"a":1}"#
+        );
+    }
+
+    #[test]
+    fn answers_built_in_order_keep_theirs_and_only_the_root_is_ordered() {
+        let document = async_graphql::parser::parse_query("{ b: x { n m } a: y { n m } }")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let data = || {
+            Value::from_json(
+                serde_json::json!({ "a": { "m": 1, "n": 2 }, "b": { "m": 3, "n": 4 } }),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let built = BuiltRoots::default();
+        built.add();
+        // One of two roots built: everything is ordered.
+        let mut one = data();
+        in_selection_order(&mut one, &document, None, &built);
+        assert_eq!(
+            serde_json::to_string(&one).unwrap_or_default(),
+            r#"{"b":{"n":4,"m":3},"a":{"n":2,"m":1}}"#
+        );
+        // Both built: their own keys are trusted, the root's are ordered.
+        built.add();
+        let mut both = data();
+        in_selection_order(&mut both, &document, None, &built);
+        assert_eq!(
+            serde_json::to_string(&both).unwrap_or_default(),
+            r#"{"b":{"m":3,"n":4},"a":{"m":1,"n":2}}"#
         );
     }
 
@@ -186,7 +256,7 @@ mod tests {
             ]
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        in_selection_order(&mut data, &document, None);
+        in_selection_order(&mut data, &document, None, &BuiltRoots::default());
         assert_eq!(
             serde_json::to_string(&data).unwrap_or_default(),
             r#"{"x":[{"n":0,"y":[{"b":2,"a":1},{"b":3,"a":4}]},{"n":5,"y":null}]}"#

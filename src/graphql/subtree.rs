@@ -33,6 +33,7 @@ use crate::directory::relation::Relation;
 use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
+use crate::graphql::response_order::BuiltRoots;
 use crate::graphql::{db, viewer};
 
 /// How root fields are answered, and the count of each way (`graphql_subtrees_total`).
@@ -169,6 +170,12 @@ fn mode(ctx: &Context<'_>) -> FastPath {
 fn count(ctx: &Context<'_>, answer: &str) {
     if let Some(subtrees) = ctx.data_opt::<Subtrees>() {
         subtrees.answers.with_label_values(&[answer]).inc();
+    }
+    // A built answer's keys are in selection order at every level (`assemble`).
+    if answer == "built"
+        && let Some(built) = ctx.data_opt::<BuiltRoots>()
+    {
+        built.add();
     }
 }
 

@@ -32,7 +32,7 @@ use crate::auth::authenticate;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::field_errors::ExecutionStarted;
 use crate::graphql::loader::{DbLoader, run_batched};
-use crate::graphql::response_order::in_selection_order;
+use crate::graphql::response_order::{BuiltRoots, in_selection_order};
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Key};
 use crate::http::introspection;
@@ -855,9 +855,11 @@ async fn run(
     let operation_name = request.operation_name.clone();
     request.set_parsed_query(document.clone());
     let execution_started = ExecutionStarted::default();
+    let built = BuiltRoots::default();
     let (loader, loads) = DbLoader::for_request(state.db.clone(), viewer.clone());
     let request = request
         .data(execution_started.clone())
+        .data(built.clone())
         .data(loader)
         .data(viewer)
         .data(client)
@@ -926,7 +928,12 @@ async fn run(
         );
     }
     settle_database_errors(&state, &mut response.errors).await;
-    in_selection_order(&mut response.data, &document, operation_name.as_deref());
+    in_selection_order(
+        &mut response.data,
+        &document,
+        operation_name.as_deref(),
+        &built,
+    );
     let outcome = if response.errors.is_empty() {
         "ok"
     } else {
