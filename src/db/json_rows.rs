@@ -107,6 +107,39 @@ pub fn nested_statement<M: JsonRow>(
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
+/// The links of each parent over each of `links` (`(table, parent column, child column)`), as
+/// `[[[parent], [child, …], …], …]`: for each element of the bound JSON array `parent_ids`, one
+/// correlated subquery per link table, read along its key.
+pub fn links_statement(
+    links: &[(&str, &str, &str)],
+    (parents, parent_ids): (&str, &str),
+) -> Statement {
+    let parent = format!("CAST(\"{parents}\".\"value\" AS integer)");
+    let lists: Vec<String> = links
+        .iter()
+        .map(|(table, parent_column, child)| {
+            format!(
+                "(SELECT json_group_array(\"{child}\") FROM \"{table}\" \
+                 WHERE \"{parent_column}\" = {parent})"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT json_group_array(json_array(json_array({parent}), {})) AS rows \
+         FROM json_each(?) AS \"{parents}\"",
+        lists.join(", ")
+    );
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, [parent_ids.into()])
+}
+
+/// Runs a [`links_statement`]: for each parent, `[[parent], [child, …] per link]`.
+pub async fn links(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+) -> AppResult<Vec<Vec<Vec<i32>>>> {
+    fetch(db, statement).await
+}
+
 /// Runs a [`nested_statement`].
 pub async fn nested<M: JsonRow>(
     db: &impl ConnectionTrait,

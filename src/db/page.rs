@@ -872,18 +872,32 @@ impl Listing {
 
 /// The links of `parents` over each of `links` (each a [`Link::Few`]), as (parent, child) pairs
 /// in no particular order: one statement for all of them, each link table read along its key.
-/// The parent ids are one bound JSON array per link, so the statement text depends only on the
-/// links.
+/// The parent ids are one bound JSON array, so the statement text depends only on the links. On
+/// SQLite the links come as one JSON value (`[[[parent], [child, …] per link], …]`), not as a
+/// row per link.
 pub async fn few_links(
     db: &impl ConnectionTrait,
     links: &[Link],
     parents: &[i32],
 ) -> AppResult<Vec<Vec<(i32, i32)>>> {
     let mut found = vec![Vec::new(); links.len()];
-    let Some(select) = few_links_select(db.get_database_backend(), links, parents)? else {
+    let backend = db.get_database_backend();
+    let Some(statement) = few_links_statement(backend, links, parents)? else {
         return Ok(found);
     };
-    for row in db.query_all(&select).await? {
+    if backend == DbBackend::Sqlite {
+        for lists in json_rows::links(db, statement).await? {
+            let mut lists = lists.into_iter();
+            let Some(&parent) = lists.next().as_deref().and_then(|p| p.first()) else {
+                continue;
+            };
+            for (pairs, children) in found.iter_mut().zip(lists) {
+                pairs.extend(children.into_iter().map(|child| (parent, child)));
+            }
+        }
+        return Ok(found);
+    }
+    for row in db.query_all_raw(statement).await? {
         let which: i32 = row.try_get("", "page_link")?;
         let parent: i32 = row.try_get("", PARENT)?;
         let child: i32 = row.try_get("", "page_child")?;
@@ -895,58 +909,54 @@ pub async fn few_links(
 }
 
 /// The statement of [`few_links`] (tests check its plan); `None` when there is nothing to read.
-pub fn few_links_select(
+pub fn few_links_statement(
     backend: DbBackend,
     links: &[Link],
     parents: &[i32],
-) -> AppResult<Option<SelectStatement>> {
-    if parents.is_empty() {
+) -> AppResult<Option<Statement>> {
+    if parents.is_empty() || links.is_empty() {
         return Ok(None);
     }
     let parent_ids = serde_json::to_string(parents).map_err(AppError::internal)?;
-    let mut union: Option<SelectStatement> = None;
-    for (i, link) in links.iter().enumerate() {
+    let mut tables = Vec::with_capacity(links.len());
+    for link in links {
         let Link::Few(table, parent, child) = *link else {
             return Err(AppError::internal("few_links reads Link::Few links only"));
         };
+        tables.push((table, parent, child));
+    }
+    if backend == DbBackend::Sqlite {
+        return Ok(Some(json_rows::links_statement(
+            &tables,
+            (PARENTS, &parent_ids),
+        )));
+    }
+    let mut union: Option<SelectStatement> = None;
+    for (i, (table, parent, child)) in tables.into_iter().enumerate() {
+        // Each parent's links along the link table's key: left to itself, a plan for any number
+        // of parents hashes every link of the table. (`OFFSET 0` keeps PostgreSQL from merging
+        // the subquery into a join it may reorder.)
+        let each = Func::cust("jsonb_array_elements_text")
+            .arg(Expr::val(parent_ids.clone()).cast_as("jsonb"));
+        let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
         let link = |column: &str| Expr::col((Alias::new(table), Alias::new(column)));
-        let mut select = Query::select();
-        select
+        let select = Query::select()
             .expr_as(Expr::val(i as i32), Alias::new("page_link"))
             .expr_as(link(parent), Alias::new(PARENT))
-            .expr_as(link(child), Alias::new("page_child"));
-        if backend == DbBackend::Postgres {
-            // Each parent's links along the link table's key: left to itself, a plan for any
-            // number of parents hashes every link of the table. (`OFFSET 0` keeps PostgreSQL
-            // from merging the subquery into a join it may reorder.)
-            let each = Func::cust("jsonb_array_elements_text")
-                .arg(Expr::val(parent_ids.clone()).cast_as("jsonb"));
-            let parent_id =
-                Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
-            select
-                .from_function(each, Alias::new(PARENTS))
-                .join_lateral(
-                    JoinType::InnerJoin,
-                    Query::select()
-                        .columns([Alias::new(parent), Alias::new(child)])
-                        .from(Alias::new(table))
-                        .and_where(Expr::col(Alias::new(parent)).eq(parent_id))
-                        .offset(0)
-                        .to_owned(),
-                    Alias::new(table),
-                    Expr::cust("TRUE"),
-                );
-        } else {
-            let each = Func::cust("json_each").arg(Expr::val(parent_ids.clone()));
-            select.from(Alias::new(table)).and_where(
-                link(parent).in_subquery(
-                    Query::select()
-                        .expr(Expr::col(Alias::new("value")).cast_as("integer"))
-                        .from_function(each, Alias::new(PARENTS))
-                        .to_owned(),
-                ),
-            );
-        }
+            .expr_as(link(child), Alias::new("page_child"))
+            .from_function(each, Alias::new(PARENTS))
+            .join_lateral(
+                JoinType::InnerJoin,
+                Query::select()
+                    .columns([Alias::new(parent), Alias::new(child)])
+                    .from(Alias::new(table))
+                    .and_where(Expr::col(Alias::new(parent)).eq(parent_id))
+                    .offset(0)
+                    .to_owned(),
+                Alias::new(table),
+                Expr::cust("TRUE"),
+            )
+            .to_owned();
         union = Some(match union {
             None => select,
             Some(mut all) => {
@@ -955,7 +965,7 @@ pub fn few_links_select(
             }
         });
     }
-    Ok(union)
+    Ok(union.map(|select| backend.build(&select)))
 }
 
 /// A stored row that the API lists and fetches by id.

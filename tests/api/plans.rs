@@ -152,26 +152,24 @@ async fn pages_read_along_indexes(app: TestApp) {
         },
         Case {
             name: "the regions, target groups and themes links of 50 organizations, in one statement",
-            statement: backend.build(
-                &network_directory::db::page::few_links_select(
-                    backend,
-                    &[
-                        Link::Few("organization_region", "organization_id", "region_id"),
-                        Link::Few(
-                            "organization_target_group",
-                            "organization_id",
-                            "target_group_id",
-                        ),
-                        Link::Few("organization_theme", "organization_id", "theme_id"),
-                    ],
-                    &parents,
-                )
-                .unwrap()
-                .unwrap(),
-            ),
+            statement: network_directory::db::page::few_links_statement(
+                backend,
+                &[
+                    Link::Few("organization_region", "organization_id", "region_id"),
+                    Link::Few(
+                        "organization_target_group",
+                        "organization_id",
+                        "target_group_id",
+                    ),
+                    Link::Few("organization_theme", "organization_id", "theme_id"),
+                ],
+                &parents,
+            )
+            .unwrap()
+            .unwrap(),
             sqlite_index: "organization_theme",
             max_rows: 50.0 * 3.0 * 8.0,
-            nested: false,
+            nested: true,
             in_order: false,
         },
         Case {
