@@ -110,6 +110,7 @@ impl App {
         let state = AppState {
             db_health,
             persisted: crate::http::persisted::PersistedQueries::new(16 * 1024 * 1024),
+            parsed: crate::http::parsed::ParsedDocuments::new(8 * 1024 * 1024),
             introspection: crate::http::introspection::IntrospectionAnswers::default(),
             exports: crate::http::export::ExportSlots::default(),
             subscriptions: crate::http::subscription::Subscriptions::new(

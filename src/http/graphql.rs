@@ -704,7 +704,7 @@ async fn run(
             &problem,
         );
     }
-    let document = match async_graphql::parser::parse_query(&request.query) {
+    let document = match state.parsed.parse(&request.query) {
         Ok(document) => document,
         Err(err) => {
             state
@@ -850,10 +850,10 @@ async fn run(
             Err(err) => app_error(media, err),
         };
     }
-    // The document is parsed once: async-graphql runs the one parsed here (a copy stays to put
-    // the answer's keys in selection order).
+    // The document is parsed once (or was, for an earlier request: `parsed`): async-graphql runs
+    // a copy of it, and it stays to put the answer's keys in selection order.
     let operation_name = request.operation_name.clone();
-    request.set_parsed_query(document.clone());
+    request.set_parsed_query(ExecutableDocument::clone(&document));
     let execution_started = ExecutionStarted::default();
     let built = BuiltRoots::default();
     let (loader, loads) = DbLoader::for_request(state.db.clone(), viewer.clone());

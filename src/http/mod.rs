@@ -9,6 +9,7 @@ pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod introspection;
+pub mod parsed;
 pub mod persisted;
 pub mod subscription;
 
@@ -77,6 +78,8 @@ pub struct AppState {
     pub token_checks: crate::auth::TokenChecks,
     /// The documents of persisted queries, by hash.
     pub persisted: persisted::PersistedQueries,
+    /// The documents parsed so far, by text.
+    pub parsed: parsed::ParsedDocuments,
     /// The answers to introspection-only requests computed so far.
     pub introspection: introspection::IntrospectionAnswers,
     /// Partners' sync: the snapshots being streamed.
