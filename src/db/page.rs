@@ -14,7 +14,10 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
     SelectStatement, UnionType, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable,
+    Statement, Value,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::db::json_rows::{self, JsonRow};
@@ -419,8 +422,24 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
     ) -> AppResult<Page<M>> {
+        self.page_of(db, page, with_total, None).await
+    }
+
+    /// [`Listing::page`], reading `columns` (all when `None`).
+    async fn page_of<M: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+        page: &PageRequest,
+        with_total: bool,
+        columns: Option<&Columns>,
+    ) -> AppResult<Page<M>> {
         let rows = db
-            .query_all(&self.page_select(page))
+            .query_all(
+                &self
+                    .unlimited_page_select(page, columns)
+                    .limit(page.limit + 1)
+                    .to_owned(),
+            )
             .await?
             .iter()
             .map(|row| M::from_query_result(row, ""))
@@ -434,7 +453,8 @@ impl Listing {
     }
 
     /// [`Listing::page`], with the rows read as one JSON value (see [`crate::db::json_rows`]),
-    /// without the columns in `left_out`. PostgreSQL reads whole rows.
+    /// without the columns in `left_out`. PostgreSQL reads rows, with the text and nullable
+    /// columns of `left_out` as empty ([`columns`]).
     pub async fn page_json<M: Row + JsonRow>(
         &self,
         db: &impl ConnectionTrait,
@@ -443,12 +463,13 @@ impl Listing {
         left_out: &[&str],
     ) -> AppResult<Page<M>> {
         if db.get_database_backend() == DbBackend::Postgres {
-            return self.page(db, page, with_total).await;
+            let columns = columns::<M>(self.table, left_out);
+            return self.page_of(db, page, with_total, columns.as_ref()).await;
         }
         let order = self.sort.order(page.backward);
         let rows = json_rows::rows(
             db,
-            &self.unlimited_page_select(page),
+            &self.unlimited_page_select(page, None),
             Some(page.limit + 1),
             &[(KEY, order.clone()), ("id", order)],
             left_out,
@@ -463,15 +484,20 @@ impl Listing {
     }
 
     fn page_select(&self, page: &PageRequest) -> SelectStatement {
-        self.unlimited_page_select(page)
+        self.unlimited_page_select(page, None)
             .limit(page.limit + 1)
             .to_owned()
     }
 
-    /// [`Listing::page_select`] without its `LIMIT`.
-    fn unlimited_page_select(&self, page: &PageRequest) -> SelectStatement {
-        Query::select()
-            .column((Alias::new(self.table), Asterisk))
+    /// [`Listing::page_select`] without its `LIMIT`, reading `columns` (all when `None`).
+    fn unlimited_page_select(
+        &self,
+        page: &PageRequest,
+        columns: Option<&Columns>,
+    ) -> SelectStatement {
+        let mut select = Query::select();
+        select_columns(&mut select, self.table, columns);
+        select
             .expr_as(self.sort.expr(), Alias::new(KEY))
             .from(Alias::new(self.table))
             .cond_where(self.filter.clone().add(self.sort.bounds(page)))
@@ -534,10 +560,24 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
     ) -> AppResult<HashMap<i32, Page<M>>> {
+        self.pages_by_parent_of(db, link, parents, page, with_total, None)
+            .await
+    }
+
+    /// [`Listing::pages_by_parent`], reading `columns` (all when `None`).
+    async fn pages_by_parent_of<M: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+        link: Link,
+        parents: &[i32],
+        page: &PageRequest,
+        with_total: bool,
+        columns: Option<&Columns>,
+    ) -> AppResult<HashMap<i32, Page<M>>> {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
-        let select = self.pages_select(db.get_database_backend(), link, parents, page)?;
+        let select = self.pages_select(db.get_database_backend(), link, parents, page, columns)?;
         let mut rows = Vec::new();
         for row in db.query_all(&select).await? {
             let parent: i32 = row.try_get("", PARENT)?;
@@ -554,7 +594,7 @@ impl Listing {
     /// ORDER BY key, id LIMIT n)`, which it answers by walking the index of the link (or of the
     /// parent column) from the parent's first row and stops after `n`: no temporary table per
     /// parent, no ranking of every link. On PostgreSQL, rows as [`Listing::pages_by_parent`]
-    /// reads them.
+    /// reads them, with the text and nullable columns of `left_out` as empty ([`columns`]).
     #[allow(clippy::too_many_arguments)]
     pub async fn pages_by_parent_json<M: JsonRow + FromQueryResult>(
         &self,
@@ -566,8 +606,9 @@ impl Listing {
         left_out: &[&str],
     ) -> AppResult<HashMap<i32, Page<M>>> {
         if db.get_database_backend() == DbBackend::Postgres {
+            let columns = columns::<M>(self.table, left_out);
             return self
-                .pages_by_parent(db, link, parents, page, with_total)
+                .pages_by_parent_of(db, link, parents, page, with_total, columns.as_ref())
                 .await;
         }
         if parents.is_empty() {
@@ -672,6 +713,7 @@ impl Listing {
         link: Link,
         parents: &[i32],
         page: &PageRequest,
+        columns: Option<&Columns>,
     ) -> AppResult<SelectStatement> {
         let postgres = backend == DbBackend::Postgres;
         let parent_ids = serde_json::to_string(parents).map_err(AppError::internal)?;
@@ -700,9 +742,9 @@ impl Listing {
             .order_by_expr(id, order.clone())
             .limit(page.limit + 1);
         let mut outer = Query::select();
+        outer.expr_as(parent_id, Alias::new(PARENT));
+        select_columns(&mut outer, self.table, columns);
         outer
-            .expr_as(parent_id, Alias::new(PARENT))
-            .column((Alias::new(self.table), Asterisk))
             .expr_as(self.sort.expr(), Alias::new(KEY))
             .from_function(each, Alias::new(PARENTS));
         if postgres {
@@ -832,7 +874,7 @@ impl Listing {
         page: &PageRequest,
     ) -> Statement {
         let select = self
-            .pages_select(backend, link, parents, page)
+            .pages_select(backend, link, parents, page, None)
             .unwrap_or_else(|_| Query::select());
         backend.build(&select)
     }
@@ -966,6 +1008,50 @@ pub fn few_links_statement(
         });
     }
     Ok(union.map(|select| backend.build(&select)))
+}
+
+/// The columns a statement reads of a table, each as an expression and the column's name.
+pub type Columns = Vec<(Expr, &'static str)>;
+
+/// The columns of `M`'s table to read as rows when the columns in `left_out` are not needed:
+/// each nullable one of them read as `NULL` and each non-null text one as `''` (what the model
+/// holds for a column read as JSON without it), the rest as they are; `None` when that leaves
+/// every column as it is. A directory page then reads no post bodies and no descriptions.
+pub fn columns<M: JsonRow>(table: &'static str, left_out: &[&str]) -> Option<Columns> {
+    let mut narrowed = false;
+    let columns = <M::Entity as EntityTrait>::Column::iter()
+        .map(|column| {
+            let name = sea_orm::IdenStatic::as_str(&column);
+            let def = column.def();
+            let expr = if !left_out.contains(&name) {
+                Expr::col((Alias::new(table), Alias::new(name)))
+            } else if def.is_null() {
+                narrowed = true;
+                Expr::cust("NULL")
+            } else if matches!(def.get_column_type(), ColumnType::Text) {
+                narrowed = true;
+                Expr::val("")
+            } else {
+                Expr::col((Alias::new(table), Alias::new(name)))
+            };
+            (expr, name)
+        })
+        .collect();
+    narrowed.then_some(columns)
+}
+
+/// Adds `columns` of `table` to `select` (all of them when `None`).
+fn select_columns(select: &mut SelectStatement, table: &'static str, columns: Option<&Columns>) {
+    match columns {
+        None => {
+            select.column((Alias::new(table), Asterisk));
+        }
+        Some(columns) => {
+            for (expr, name) in columns {
+                select.expr_as(expr.clone(), Alias::new(*name));
+            }
+        }
+    }
 }
 
 /// A stored row that the API lists and fetches by id.

@@ -182,7 +182,8 @@ fn count(ctx: &Context<'_>, answer: &str) {
 /// The answer of a root field that returns a page of `listing` (objects of `T`).
 ///
 /// Unless `FAST_PATH=off` or the selection has a fragment or a directive, the page is read
-/// without the columns no selected field is made from (as one JSON value on SQLite) and the
+/// without the columns no selected field is made from (as one JSON value on SQLite; on PostgreSQL
+/// as rows with those columns empty where they can be) and the
 /// answer is built from it in one pass. When the module leaves the selection to the executor
 /// after all, the page is read again whole unless it already was (the executor's fields may
 /// read any column). With
@@ -203,9 +204,11 @@ pub async fn page<T: Subtree>(
     let total = crate::graphql::connection::wants_total(ctx);
     let field = ctx.field();
     let left_out = left_out::<T>(&field);
-    // PostgreSQL reads whole rows, and so does a selection that leaves nothing out: such a page
-    // also serves the executor.
-    let whole = left_out.is_empty() || crate::db::is_postgres(db(ctx));
+    // A page read with every column (nothing left out, or on PostgreSQL nothing it reads as
+    // empty) also serves the executor.
+    let whole = left_out.is_empty()
+        || (crate::db::is_postgres(db(ctx))
+            && crate::db::page::columns::<T::Row>(listing.table, &left_out).is_none());
     let narrow: Page<T::Row> = listing
         .page_json(db(ctx), &request, total, &left_out)
         .await?;
