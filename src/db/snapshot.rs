@@ -110,6 +110,9 @@ struct Kept {
 pub struct Snapshots {
     version: DataVersion,
     kept: Arc<RwLock<HashMap<(&'static str, &'static str), Kept>>>,
+    /// Held while a snapshot is read: after a write, the requests that find theirs stale wait
+    /// for one read instead of each reading it.
+    reading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Snapshots {
@@ -118,6 +121,7 @@ impl Snapshots {
         Self {
             version,
             kept: Arc::default(),
+            reading: Arc::default(),
         }
     }
 
@@ -136,17 +140,20 @@ impl Snapshots {
         db: &impl ConnectionTrait,
         listing: &Listing,
     ) -> AppResult<Option<Arc<Snapshot<M>>>> {
+        let key = (listing.table, listing.sort.name);
         let Some(version) = self.version.now() else {
             return Ok(None);
         };
-        let key = (listing.table, listing.sort.name);
-        let kept = self.kept.read().ok().and_then(|kept| {
-            kept.get(&key)
-                .filter(|kept| kept.version == version && kept.at.elapsed() < KEEP)
-                .map(|kept| kept.snapshot.clone())
-        });
-        if let Some(snapshot) = kept {
-            return Ok(snapshot.and_then(|s| s.downcast::<Snapshot<M>>().ok()));
+        if let Some(snapshot) = self.current::<M>(key, version) {
+            return Ok(snapshot);
+        }
+        let _reading = self.reading.lock().await;
+        // Another request may have read it meanwhile (or data changed again).
+        let Some(version) = self.version.now() else {
+            return Ok(None);
+        };
+        if let Some(snapshot) = self.current::<M>(key, version) {
+            return Ok(snapshot);
         }
         // The version was read before the rows: a write committed meanwhile moves it, and the
         // snapshot is not used again.
@@ -164,5 +171,23 @@ impl Snapshots {
             );
         }
         Ok(snapshot)
+    }
+
+    /// The snapshot kept under `key` while `version` stands: `Some(None)` for a list too long
+    /// to keep, `None` when there is none to use.
+    fn current<M: Row>(
+        &self,
+        key: (&'static str, &'static str),
+        version: u64,
+    ) -> Option<Option<Arc<Snapshot<M>>>> {
+        let kept = self.kept.read().ok()?;
+        let kept = kept
+            .get(&key)
+            .filter(|kept| kept.version == version && kept.at.elapsed() < KEEP)?;
+        Some(
+            kept.snapshot
+                .clone()
+                .and_then(|s| s.downcast::<Snapshot<M>>().ok()),
+        )
     }
 }
