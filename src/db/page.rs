@@ -1041,7 +1041,11 @@ pub fn columns<M: JsonRow>(table: &'static str, left_out: &[&str]) -> Option<Col
 }
 
 /// Adds `columns` of `table` to `select` (all of them when `None`).
-fn select_columns(select: &mut SelectStatement, table: &'static str, columns: Option<&Columns>) {
+pub fn select_columns(
+    select: &mut SelectStatement,
+    table: &'static str,
+    columns: Option<&Columns>,
+) {
     match columns {
         None => {
             select.column((Alias::new(table), Asterisk));
