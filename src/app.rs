@@ -78,10 +78,8 @@ impl App {
             config.database_max_connections = Some(1);
             db::connect(&config, None).await?.0
         };
-        if !db::is_postgres(&db) {
-            // PostgreSQL's autovacuum keeps statistics current; SQLite needs to be asked.
-            db::analyze(&db).await?;
-        }
+        // PostgreSQL's autovacuum keeps statistics current; SQLite needs to be asked.
+        db::optimize(&db).await?;
         let listener = TcpListener::bind(config.bind_address)
             .await
             .map_err(|err| {
