@@ -218,9 +218,9 @@ pub async fn ping(db: &DatabaseConnection) -> AppResult<()> {
     Ok(())
 }
 
-/// Refreshes the query planner's statistics (after bulk loads and at start). Without them
-/// SQLite picks poor indexes on large tables (a status index over 160,000 posts instead of the
-/// per-organization one).
+/// Refreshes all of the query planner's statistics (after bulk loads; a start runs
+/// [`optimize`]). Without them SQLite picks poor indexes on large tables (a status index over
+/// 160,000 posts instead of the per-organization one).
 pub async fn analyze(db: &impl ConnectionTrait) -> AppResult<()> {
     if is_postgres(db) {
         db.execute_unprepared("ANALYZE").await?;
