@@ -109,3 +109,19 @@ async fn migrations_run_back_and_forth(app: TestApp) {
         2
     );
 }
+
+/// SQLite only (PostgreSQL's autovacuum keeps its statistics): a start gathers the planner's
+/// statistics of tables whose indexes were never analyzed (`PRAGMA optimize` at start), so a
+/// new database is planned with them from its first request.
+#[tokio::test]
+async fn a_sqlite_start_gathers_missing_planner_statistics() {
+    let app = TestApp::sqlite().await;
+    for table in ["organization", "post", "post_theme"] {
+        let analyzed = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = '{table}'"
+            ))
+            .await;
+        assert!(analyzed > 0, "{table} has no statistics after the start");
+    }
+}
