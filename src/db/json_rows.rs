@@ -1,4 +1,4 @@
-//! Rows read as one JSON value (SQLite): a statement's rows are aggregated by SQLite into one
+//! Rows read as one JSON value (SQLite; the links of [`links_statement`] on PostgreSQL too): a statement's rows are aggregated by SQLite into one
 //! JSON array (`json_group_array`) and decoded in one pass.
 //!
 //! The database hands over one value instead of one per column and row. Through sqlx every column
@@ -7,10 +7,10 @@
 //! that was most of the request's CPU. The models decoded are the same (`Deserialize` with the
 //! stored forms: enums as their stored names, timestamps in RFC 3339, JSON columns as JSON).
 //!
-//! SQLite only: sqlx reads PostgreSQL's rows from its binary protocol cheaply, and there
-//! `json_agg` cost more than it saved (a directory page 30% slower with all columns; with only
-//! the shown columns PostgreSQL spent 40% more CPU per page), so the callers read PostgreSQL's
-//! rows as usual.
+//! SQLite only, but for the links: sqlx reads PostgreSQL's rows from its binary protocol
+//! cheaply, and there `json_agg` of whole rows cost more than it saved (a directory page 30%
+//! slower with all columns; with only the shown columns PostgreSQL spent 40% more CPU per page),
+//! so the callers read PostgreSQL's rows as usual.
 //!
 //! A page's `LIMIT` is written into the statement's text, not bound: SQLite reads a bound
 //! `LIMIT` while planning, and a statement whose bound value the planner read is prepared again
@@ -110,26 +110,51 @@ pub fn nested_statement<M: JsonRow>(
 /// The links of each parent over each of `links` (`(table, parent column, child column)`), as
 /// `[[[parent], [child, …], …], …]`: for each element of the bound JSON array `parent_ids`, one
 /// correlated subquery per link table, read along its key.
+///
+/// Unlike the other statements here this one serves PostgreSQL too (`json_agg`): its values are
+/// a few hundred integers, which PostgreSQL writes as JSON for less than sqlx decodes as a row
+/// each.
 pub fn links_statement(
+    backend: DbBackend,
     links: &[(&str, &str, &str)],
     (parents, parent_ids): (&str, &str),
 ) -> Statement {
+    let postgres = backend == DbBackend::Postgres;
+    let (array, agg, each) = if postgres {
+        (
+            "json_build_array",
+            "json_agg",
+            "jsonb_array_elements_text(CAST($1 AS jsonb))",
+        )
+    } else {
+        ("json_array", "json_group_array", "json_each(?)")
+    };
     let parent = format!("CAST(\"{parents}\".\"value\" AS integer)");
+    // PostgreSQL's `json_agg` of no rows is NULL, SQLite's `json_group_array` `[]`.
+    let all = |of: &str| {
+        if postgres {
+            format!("COALESCE({agg}({of}), '[]')")
+        } else {
+            format!("{agg}({of})")
+        }
+    };
     let lists: Vec<String> = links
         .iter()
         .map(|(table, parent_column, child)| {
             format!(
-                "(SELECT json_group_array(\"{child}\") FROM \"{table}\" \
-                 WHERE \"{parent_column}\" = {parent})"
+                "(SELECT {} FROM \"{table}\" WHERE \"{parent_column}\" = {parent})",
+                all(&format!("\"{child}\""))
             )
         })
         .collect();
-    let sql = format!(
-        "SELECT json_group_array(json_array(json_array({parent}), {})) AS rows \
-         FROM json_each(?) AS \"{parents}\"",
-        lists.join(", ")
-    );
-    Statement::from_sql_and_values(DbBackend::Sqlite, sql, [parent_ids.into()])
+    let rows = all(&format!("{array}({array}({parent}), {})", lists.join(", ")));
+    let rows = if postgres {
+        format!("CAST({rows} AS text)")
+    } else {
+        rows
+    };
+    let sql = format!("SELECT {rows} AS rows FROM {each} AS \"{parents}\"");
+    Statement::from_sql_and_values(backend, sql, [parent_ids.into()])
 }
 
 /// Runs a [`links_statement`]: for each parent, `[[parent], [child, …] per link]`.

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
-    SelectStatement, UnionType, WindowStatement,
+    SelectStatement, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable,
@@ -914,9 +914,9 @@ impl Listing {
 
 /// The links of `parents` over each of `links` (each a [`Link::Few`]), as (parent, child) pairs
 /// in no particular order: one statement for all of them, each link table read along its key.
-/// The parent ids are one bound JSON array, so the statement text depends only on the links. On
-/// SQLite the links come as one JSON value (`[[[parent], [child, …] per link], …]`), not as a
-/// row per link.
+/// The parent ids are one bound JSON array, so the statement text depends only on the links. The
+/// links come as one JSON value (`[[[parent], [child, …] per link], …]`), not as a row per link:
+/// a directory page's few hundred links are then one value to decode, not a row each.
 pub async fn few_links(
     db: &impl ConnectionTrait,
     links: &[Link],
@@ -927,24 +927,13 @@ pub async fn few_links(
     let Some(statement) = few_links_statement(backend, links, parents)? else {
         return Ok(found);
     };
-    if backend == DbBackend::Sqlite {
-        for lists in json_rows::links(db, statement).await? {
-            let mut lists = lists.into_iter();
-            let Some(&parent) = lists.next().as_deref().and_then(|p| p.first()) else {
-                continue;
-            };
-            for (pairs, children) in found.iter_mut().zip(lists) {
-                pairs.extend(children.into_iter().map(|child| (parent, child)));
-            }
-        }
-        return Ok(found);
-    }
-    for row in db.query_all_raw(statement).await? {
-        let which: i32 = row.try_get("", "page_link")?;
-        let parent: i32 = row.try_get("", PARENT)?;
-        let child: i32 = row.try_get("", "page_child")?;
-        if let Some(pairs) = usize::try_from(which).ok().and_then(|i| found.get_mut(i)) {
-            pairs.push((parent, child));
+    for lists in json_rows::links(db, statement).await? {
+        let mut lists = lists.into_iter();
+        let Some(&parent) = lists.next().as_deref().and_then(|p| p.first()) else {
+            continue;
+        };
+        for (pairs, children) in found.iter_mut().zip(lists) {
+            pairs.extend(children.into_iter().map(|child| (parent, child)));
         }
     }
     Ok(found)
@@ -967,47 +956,11 @@ pub fn few_links_statement(
         };
         tables.push((table, parent, child));
     }
-    if backend == DbBackend::Sqlite {
-        return Ok(Some(json_rows::links_statement(
-            &tables,
-            (PARENTS, &parent_ids),
-        )));
-    }
-    let mut union: Option<SelectStatement> = None;
-    for (i, (table, parent, child)) in tables.into_iter().enumerate() {
-        // Each parent's links along the link table's key: left to itself, a plan for any number
-        // of parents hashes every link of the table. (`OFFSET 0` keeps PostgreSQL from merging
-        // the subquery into a join it may reorder.)
-        let each = Func::cust("jsonb_array_elements_text")
-            .arg(Expr::val(parent_ids.clone()).cast_as("jsonb"));
-        let parent_id = Expr::col((Alias::new(PARENTS), Alias::new("value"))).cast_as("integer");
-        let link = |column: &str| Expr::col((Alias::new(table), Alias::new(column)));
-        let select = Query::select()
-            .expr_as(Expr::val(i as i32), Alias::new("page_link"))
-            .expr_as(link(parent), Alias::new(PARENT))
-            .expr_as(link(child), Alias::new("page_child"))
-            .from_function(each, Alias::new(PARENTS))
-            .join_lateral(
-                JoinType::InnerJoin,
-                Query::select()
-                    .columns([Alias::new(parent), Alias::new(child)])
-                    .from(Alias::new(table))
-                    .and_where(Expr::col(Alias::new(parent)).eq(parent_id))
-                    .offset(0)
-                    .to_owned(),
-                Alias::new(table),
-                Expr::cust("TRUE"),
-            )
-            .to_owned();
-        union = Some(match union {
-            None => select,
-            Some(mut all) => {
-                all.union(UnionType::All, select);
-                all
-            }
-        });
-    }
-    Ok(union.map(|select| backend.build(&select)))
+    Ok(Some(json_rows::links_statement(
+        backend,
+        &tables,
+        (PARENTS, &parent_ids),
+    )))
 }
 
 /// The columns a statement reads of a table, each as an expression and the column's name.

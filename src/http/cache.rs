@@ -9,7 +9,7 @@
 //! clients and proxies can revalidate with `If-None-Match` and get `304 Not Modified`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -47,8 +47,16 @@ pub struct Cached {
     pub data: Bytes,
     /// The query's cost.
     pub cost: u32,
+    /// The entity tag of `data`, computed when a GET first needs it (a POST answer is
+    /// `no-store` and carries none).
+    etag: OnceLock<HeaderValue>,
+}
+
+impl Cached {
     /// The entity tag of `data`.
-    pub etag: HeaderValue,
+    pub fn etag(&self) -> &HeaderValue {
+        self.etag.get_or_init(|| etag(&self.data))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -153,7 +161,7 @@ impl ResponseCache {
         let entry = Arc::new(Cached {
             version: version.unwrap_or(u64::MAX),
             stored_at: Instant::now(),
-            etag: etag(&data),
+            etag: OnceLock::new(),
             data,
             cost,
         });

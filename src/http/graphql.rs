@@ -956,7 +956,7 @@ async fn run(
     respond(media, answer, &state, cache, via_get, &headers)
 }
 
-/// An anonymous answer from the cache (or just stored in it), with its `ETag`; a GET whose
+/// An anonymous answer from the cache (or just stored in it), over GET with its `ETag`; a GET whose
 /// `If-None-Match` names it gets `304 Not Modified`.
 fn public_response(
     media: Media,
@@ -972,7 +972,7 @@ fn public_response(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|tags| {
                 tags.split(',').map(str::trim).any(|tag| {
-                    tag == "*" || tag.trim_start_matches("W/").as_bytes() == entry.etag.as_bytes()
+                    tag == "*" || tag.trim_start_matches("W/").as_bytes() == entry.etag().as_bytes()
                 })
             });
     let mut http = if not_modified {
@@ -985,8 +985,8 @@ fn public_response(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media.content_type()),
     );
-    headers.insert(header::ETAG, entry.etag.clone());
     if via_get {
+        headers.insert(header::ETAG, entry.etag().clone());
         headers.insert(
             header::CACHE_CONTROL,
             state.http.public_cache_control.clone(),
@@ -1131,7 +1131,7 @@ fn respond(
         let extensions = (!response.extensions.is_empty())
             .then(|| serde_json::to_string(&response.extensions).ok())
             .flatten();
-        // A public answer gets its entity tag even when it cannot be stored right now.
+        // A public answer over GET gets its entity tag even when it cannot be stored right now.
         let entry = state.cache.put(
             key,
             version,

@@ -176,6 +176,17 @@ async fn get_answers_revalidate_with_an_entity_tag(app: TestApp) {
         .unwrap();
     assert_eq!(private.headers()["cache-control"], "no-store");
     assert!(private.headers().get("etag").is_none());
+
+    // Nor does the same public answer over POST, which no cache keeps.
+    let posted = client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({ "query": "{ organization(slug: \"ggz-friesland\") { name version } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    assert_eq!(posted.headers()["cache-control"], "no-store");
+    assert!(posted.headers().get("etag").is_none());
 }
 
 async fn keys_come_in_selection_order(app: TestApp) {
