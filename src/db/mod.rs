@@ -6,6 +6,7 @@ pub mod health;
 pub mod journal;
 pub mod json_rows;
 pub mod page;
+pub mod pg_rows;
 pub mod seed;
 pub mod snapshot;
 pub mod synthetic;

@@ -15,12 +15,12 @@ use sea_orm::sea_query::{
     SelectStatement, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable,
-    Statement, Value,
+    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, Iterable, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::db::json_rows::{self, JsonRow};
+use crate::db::pg_rows::{self, FromRow};
 use crate::error::{AppError, AppResult};
 
 /// The most items one page may hold.
@@ -138,9 +138,18 @@ pub struct PageRequest {
     pub after: Option<Cursor>,
     /// Only items before this one.
     pub before: Option<Cursor>,
+    /// Whether one item beyond the page is read, to tell whether more follow on the far side
+    /// (`hasNextPage`, or `hasPreviousPage` for `last`). A caller that shows neither turns it
+    /// off, and the page then reports no more.
+    pub lookahead: bool,
 }
 
 impl PageRequest {
+    /// The items to read: the page, and one beyond it when [`PageRequest::lookahead`].
+    pub fn fetch(&self) -> u64 {
+        self.limit + u64::from(self.lookahead)
+    }
+
     /// Validates the client's arguments for a list ordered by `order`.
     pub fn parse(args: PageArgs, order: &str) -> AppResult<Self> {
         let check = |name: &str, value: i32| {
@@ -177,6 +186,7 @@ impl PageRequest {
             backward,
             after,
             before,
+            lookahead: true,
         })
     }
 }
@@ -416,7 +426,7 @@ impl Link {
 
 impl Listing {
     /// One page of the list, with the total count when `with_total`.
-    pub async fn page<M: FromQueryResult>(
+    pub async fn page<M: FromRow>(
         &self,
         db: &impl ConnectionTrait,
         page: &PageRequest,
@@ -426,24 +436,22 @@ impl Listing {
     }
 
     /// [`Listing::page`], reading `columns` (all when `None`).
-    async fn page_of<M: FromQueryResult>(
+    async fn page_of<M: FromRow>(
         &self,
         db: &impl ConnectionTrait,
         page: &PageRequest,
         with_total: bool,
         columns: Option<&Columns>,
     ) -> AppResult<Page<M>> {
-        let rows = db
-            .query_all(
+        let rows = pg_rows::decode(
+            &db.query_all(
                 &self
                     .unlimited_page_select(page, columns)
-                    .limit(page.limit + 1)
+                    .limit(page.fetch())
                     .to_owned(),
             )
-            .await?
-            .iter()
-            .map(|row| M::from_query_result(row, ""))
-            .collect::<Result<Vec<_>, _>>()?;
+            .await?,
+        )?;
         let total = if with_total {
             Some(self.count(db).await?)
         } else {
@@ -470,7 +478,7 @@ impl Listing {
         let rows = json_rows::rows(
             db,
             &self.unlimited_page_select(page, None),
-            Some(page.limit + 1),
+            Some(page.fetch()),
             &[(KEY, order.clone()), ("id", order)],
             left_out,
         )
@@ -485,7 +493,7 @@ impl Listing {
 
     fn page_select(&self, page: &PageRequest) -> SelectStatement {
         self.unlimited_page_select(page, None)
-            .limit(page.limit + 1)
+            .limit(page.fetch())
             .to_owned()
     }
 
@@ -507,7 +515,7 @@ impl Listing {
     }
 
     /// The first `most` rows of the list, in list order, and whether there are more.
-    pub async fn first_rows<M: FromQueryResult>(
+    pub async fn first_rows<M: FromRow>(
         &self,
         db: &impl ConnectionTrait,
         most: u64,
@@ -517,6 +525,7 @@ impl Listing {
             backward: false,
             after: None,
             before: None,
+            lookahead: true,
         };
         let page: Page<M> = self.page(db, &page, false).await?;
         Ok((page.rows, page.has_next))
@@ -552,7 +561,7 @@ impl Listing {
     /// which has no `LATERAL`, the same subquery as `id IN (… LIMIT n)`, which it runs once per
     /// parent and answers with rowid lookups. The parent ids are one bound JSON array, so the
     /// statement text is the same for every batch size and stays in the statement cache.
-    pub async fn pages_by_parent<M: FromQueryResult>(
+    pub async fn pages_by_parent<M: FromRow>(
         &self,
         db: &impl ConnectionTrait,
         link: Link,
@@ -565,7 +574,7 @@ impl Listing {
     }
 
     /// [`Listing::pages_by_parent`], reading `columns` (all when `None`).
-    async fn pages_by_parent_of<M: FromQueryResult>(
+    async fn pages_by_parent_of<M: FromRow>(
         &self,
         db: &impl ConnectionTrait,
         link: Link,
@@ -578,10 +587,16 @@ impl Listing {
             return Ok(HashMap::new());
         }
         let select = self.pages_select(db.get_database_backend(), link, parents, page, columns)?;
-        let mut rows = Vec::new();
-        for row in db.query_all(&select).await? {
+        let found = db.query_all(&select).await?;
+        let plan = found.first().and_then(pg_rows::Plan::<M>::new);
+        let mut rows = Vec::with_capacity(found.len());
+        for row in &found {
             let parent: i32 = row.try_get("", PARENT)?;
-            rows.push((parent, M::from_query_result(&row, "")?));
+            let model = match &plan {
+                Some(plan) => plan.decode(row)?,
+                None => M::from_query_result(row, "")?,
+            };
+            rows.push((parent, model));
         }
         self.per_parent(db, link, parents, page, with_total, rows)
             .await
@@ -596,7 +611,7 @@ impl Listing {
     /// parent, no ranking of every link. On PostgreSQL, rows as [`Listing::pages_by_parent`]
     /// reads them, with the text and nullable columns of `left_out` as empty ([`columns`]).
     #[allow(clippy::too_many_arguments)]
-    pub async fn pages_by_parent_json<M: JsonRow + FromQueryResult>(
+    pub async fn pages_by_parent_json<M: JsonRow + FromRow>(
         &self,
         db: &impl ConnectionTrait,
         link: Link,
@@ -668,7 +683,7 @@ impl Listing {
             .order_by_expr(id, order.clone());
         Ok(json_rows::nested_statement::<M>(
             &inner,
-            page.limit + 1,
+            page.fetch(),
             (
                 PARENTS,
                 &serde_json::to_string(parents).map_err(AppError::internal)?,
@@ -740,7 +755,7 @@ impl Listing {
             .cond_where(filter)
             .order_by_expr(key, order.clone())
             .order_by_expr(id, order.clone())
-            .limit(page.limit + 1);
+            .limit(page.fetch());
         let mut outer = Query::select();
         outer.expr_as(parent_id, Alias::new(PARENT));
         select_columns(&mut outer, self.table, columns);
@@ -858,7 +873,7 @@ impl Listing {
         Query::select()
             .column(Asterisk)
             .from_subquery(ranked, Alias::new(self.table))
-            .and_where(Expr::col(Alias::new(RANK)).lte(page.limit + 1))
+            .and_where(Expr::col(Alias::new(RANK)).lte(page.fetch()))
             .order_by(Alias::new(PARENT), Order::Asc)
             .order_by_expr(self.sort.expr(), order.clone())
             .order_by_expr(self.sort.id(), order)
@@ -1012,7 +1027,7 @@ pub fn select_columns(
 }
 
 /// A stored row that the API lists and fetches by id.
-pub trait Row: FromQueryResult + Clone + Send + Sync + 'static {
+pub trait Row: FromRow + Clone + Send + Sync + 'static {
     /// The table.
     const TABLE: &'static str;
     /// The row's id.

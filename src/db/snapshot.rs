@@ -65,9 +65,7 @@ impl<M: Row> Snapshot<M> {
                 places.entry(*parent).or_default().push(*place);
             }
         }
-        let take = usize::try_from(page.limit)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
+        let take = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
         Some(
             parents
                 .iter()

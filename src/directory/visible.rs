@@ -70,12 +70,10 @@ pub async fn by_ids_json<M: Visible + JsonRow>(
     let ids: Vec<sea_orm::Value> = ids.into_iter().map(Into::into).collect();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         let columns = columns::<M>(M::TABLE, left_out);
-        return db
-            .query_all(&select_where::<M>(viewer, "id", ids, columns.as_ref()))
-            .await?
-            .iter()
-            .map(|row| Ok(M::from_query_result(row, "")?))
-            .collect();
+        return crate::db::pg_rows::decode(
+            &db.query_all(&select_where::<M>(viewer, "id", ids, columns.as_ref()))
+                .await?,
+        );
     }
     json_rows::rows(
         db,

@@ -209,9 +209,12 @@ pub async fn page<T: Subtree>(
     let whole = left_out.is_empty()
         || (crate::db::is_postgres(db(ctx))
             && crate::db::page::columns::<T::Row>(listing.table, &left_out).is_none());
-    let narrow: Page<T::Row> = listing
-        .page_json(db(ctx), &request, total, &left_out)
-        .await?;
+    // The executor's page (and the check's) always looks ahead; the built one only when shown.
+    let shown = PageRequest {
+        lookahead: lookahead(&field),
+        ..request.clone()
+    };
+    let narrow: Page<T::Row> = listing.page_json(db(ctx), &shown, total, &left_out).await?;
     let checked = if mode == FastPath::Check {
         let json: Page<T::Row> = listing.page_json(db(ctx), &request, total, &[]).await?;
         let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args.clone()).await?;
@@ -509,9 +512,10 @@ fn lists_of<'a, T: Subtree>(
             return Ok(None);
         };
         let (listing, link) = relation.spec(viewer(ctx));
-        let Ok(request) = PageRequest::parse(args, listing.sort.name) else {
+        let Ok(mut request) = PageRequest::parse(args, listing.sort.name) else {
             return Ok(None);
         };
+        request.lookahead = lookahead(&field);
         let total = field.selection_set().any(|f| f.name() == "totalCount");
         // A row may sit under several parents of this level (a post under each organization it
         // is about): each distinct parent is loaded once.
@@ -610,6 +614,17 @@ fn left_out<T: Subtree>(field: &SelectionField<'_>) -> Vec<&'static str> {
         .filter(|(_, fields)| fields.is_empty() || !selects(field, fields, 0))
         .map(|(column, _)| *column)
         .collect()
+}
+
+/// True when the connection `field` shows whether more items follow (`hasNextPage` or
+/// `hasPreviousPage`): only then is a row beyond the page read.
+fn lookahead(field: &SelectionField<'_>) -> bool {
+    field.selection_set().any(|sub| {
+        sub.name() == "pageInfo"
+            && sub
+                .selection_set()
+                .any(|info| matches!(info.name(), "hasNextPage" | "hasPreviousPage"))
+    })
 }
 
 /// The Relay arguments of a connection field, or `None` for any other argument or a value of

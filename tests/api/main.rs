@@ -22,6 +22,7 @@ mod plans;
 mod privacy;
 mod protection;
 mod read;
+mod rows;
 mod schema;
 mod search;
 mod seed;
