@@ -35,18 +35,24 @@ where
 {
     fn from_pg_row(columns: &[ColumnAt<Self>], row: &PgRow) -> AppResult<Self> {
         let mut active = <M::Entity as EntityTrait>::ActiveModel::default();
-        for (column, position, kind) in columns {
-            active.try_set(*column, value(row, *position, *kind)?)?;
+        for (column, position, kind, read_as) in columns {
+            let value = match read_as {
+                Some(kind) => value(row, *position, *kind)?,
+                None => null(row, *position, *kind)?,
+            };
+            active.try_set(*column, value)?;
         }
         Ok(active.try_into_model()?)
     }
 }
 
-/// A column of `M`'s entity, its position in a statement's rows and how it is read.
+/// A column of `M`'s entity, its position in a statement's rows, its kind and how it is read
+/// (`None`: only as `NULL`).
 pub type ColumnAt<M> = (
     <<M as ModelTrait>::Entity as EntityTrait>::Column,
     usize,
     Kind,
+    Option<Kind>,
 );
 
 /// How a column's value is read.
@@ -117,10 +123,17 @@ impl<M: FromRow> Plan<M> {
             let name = sea_orm::IdenStatic::as_str(&column);
             let position = read.iter().position(|c| c.name() == name)?;
             let kind = Kind::of(column.def().get_column_type())?;
-            if !kind.reads(read[position].type_info()) {
+            let type_info = read[position].type_info();
+            let read_as = if kind.reads(type_info) {
+                Some(kind)
+            } else if <String as Type<Postgres>>::compatible(type_info) {
+                // A column a page leaves out is read as a bare `NULL`, which PostgreSQL types
+                // as text: any value there is an error, not a guess.
+                None
+            } else {
                 return None;
-            }
-            columns.push((column, position, kind));
+            };
+            columns.push((column, position, kind, read_as));
         }
         Some(Plan { columns })
     }
@@ -143,6 +156,26 @@ pub fn decode<M: FromRow>(rows: &[QueryResult]) -> AppResult<Vec<M>> {
             .collect();
     };
     rows.iter().map(|row| plan.decode(row)).collect()
+}
+
+/// The `NULL` of `kind` at `position`: an error for any other value.
+fn null(row: &PgRow, position: usize, kind: Kind) -> AppResult<Value> {
+    let raw = row.try_get_raw(position).map_err(AppError::internal)?;
+    if !sea_orm::sqlx::ValueRef::is_null(&raw) {
+        return Err(AppError::internal(format!(
+            "column {position}: a value of another type than the model's"
+        )));
+    }
+    Ok(match kind {
+        Kind::Int => Value::Int(None),
+        Kind::BigInt => Value::BigInt(None),
+        Kind::Text => Value::String(None),
+        Kind::Bool => Value::Bool(None),
+        Kind::Timestamp => Value::ChronoDateTimeUtc(None),
+        Kind::Date => Value::ChronoDate(None),
+        Kind::Double => Value::Double(None),
+        Kind::Json => Value::Json(None),
+    })
 }
 
 fn value(row: &PgRow, position: usize, kind: Kind) -> AppResult<Value> {
