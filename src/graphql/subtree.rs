@@ -603,15 +603,21 @@ fn ones_of<'a, T: Subtree>(
 /// The columns of `T` ([`Subtree::COLUMNS`]) that no field selected anywhere under `field`
 /// is made from.
 fn left_out<T: Subtree>(field: &SelectionField<'_>) -> Vec<&'static str> {
-    fn selects(field: &SelectionField<'_>, names: &[&str], depth: usize) -> bool {
-        depth < MAX_DEPTH
-            && field
-                .selection_set()
-                .any(|sub| names.contains(&sub.name()) || selects(&sub, names, depth + 1))
+    // The names of every field under `field`, gathered in one walk.
+    fn gather<'a>(field: &SelectionField<'a>, names: &mut Vec<&'a str>, depth: usize) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for sub in field.selection_set() {
+            names.push(sub.name());
+            gather(&sub, names, depth + 1);
+        }
     }
+    let mut names = Vec::new();
+    gather(field, &mut names, 0);
     T::COLUMNS
         .iter()
-        .filter(|(_, fields)| fields.is_empty() || !selects(field, fields, 0))
+        .filter(|(_, fields)| fields.is_empty() || !fields.iter().any(|f| names.contains(f)))
         .map(|(column, _)| *column)
         .collect()
 }
