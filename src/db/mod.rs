@@ -64,6 +64,12 @@ pub async fn connect(
         // connection (sqlx retries a refused connection until then).
         .connect_timeout(acquire_timeout(config))
         .acquire_timeout(acquire_timeout(config))
+        // sqlx pings a connection before every checkout by default: a round trip to the
+        // server (on SQLite, to the connection's worker thread) before each statement, a third
+        // of a directory page's sends to PostgreSQL. Only a connection idle long enough to
+        // have been dropped (a restarted server, a proxy's idle timeout) is pinged; one that
+        // fails in use is closed by sqlx and its statement fails (`SERVICE_UNAVAILABLE`).
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |opts| {
             opts.foreign_keys(true)
@@ -113,6 +119,9 @@ pub async fn connect(
 /// Rows a SQLite connection's worker thread reads ahead (see `connect`): the largest batched
 /// page is 100 parents of 101 rows.
 const ROW_BUFFER: usize = 1024;
+
+/// A pooled connection idle this long is pinged before it is handed out (see `connect`).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// The `id` column of every row `select` returns.
 pub async fn select_ids<T: FromIterator<i32>>(
