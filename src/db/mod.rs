@@ -103,8 +103,12 @@ pub async fn connect(
             // theme's feed, an organization's posts) it always did: the generic plan assumes a
             // hundred parents. Planning was then 0.25 ms of a statement that runs in 0.07 ms.
             // `tests/api/plans.rs` checks the generic plans of the page statements.
+            //
+            // And no JIT compilation: the generic plan of a page under a hundred parents is
+            // estimated above `jit_above_cost`, and PostgreSQL compiled it at every run (7 ms of
+            // a statement that runs in 0.3 ms). The API's statements are short by design.
             .map_sqlx_postgres_opts(|opts| {
-                opts.options([("plan_cache_mode", "force_generic_plan")])
+                opts.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")])
             });
     }
     let mut db = Database::connect(options).await?;

@@ -73,6 +73,15 @@ async fn pages_read_along_indexes(app: TestApp) {
             .unwrap();
         let mode: String = row.try_get_by_index(0).unwrap();
         assert_eq!(mode, "force_generic_plan");
+        // Nor are they compiled (JIT) at every run.
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW jit"))
+            .await
+            .unwrap()
+            .unwrap();
+        let jit: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(jit, "off");
     }
     load(&app.db, Scale::Medium, &|email| {
         app.email_hash_key.hash(email)
