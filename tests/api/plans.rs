@@ -34,6 +34,20 @@ async fn pages_read_along_indexes_on_postgres() {
     pages_read_along_indexes(TestApp::on_database(url, unseeded).await).await;
 }
 
+/// A PostgreSQL setting of the server's connections.
+async fn setting(app: &TestApp, name: &str) -> String {
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SHOW {name}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
 /// One page statement to check: what it is, the statement, the index SQLite must use, and the
 /// most rows PostgreSQL may read for it.
 struct Case {
@@ -61,27 +75,10 @@ fn page(first: i32, after: Option<String>, order: &str) -> PageRequest {
 
 async fn pages_read_along_indexes(app: TestApp) {
     if app.db.get_database_backend() == DbBackend::Postgres {
-        // The server's connections run every statement with the generic plan checked below.
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SHOW plan_cache_mode",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let mode: String = row.try_get_by_index(0).unwrap();
-        assert_eq!(mode, "force_generic_plan");
-        // Nor are they compiled (JIT) at every run.
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW jit"))
-            .await
-            .unwrap()
-            .unwrap();
-        let jit: String = row.try_get_by_index(0).unwrap();
-        assert_eq!(jit, "off");
+        // The server's connections run every statement with the generic plan checked below,
+        // and never compile one (JIT) at each run.
+        assert_eq!(setting(&app, "plan_cache_mode").await, "force_generic_plan");
+        assert_eq!(setting(&app, "jit").await, "off");
     }
     load(&app.db, Scale::Medium, &|email| {
         app.email_hash_key.hash(email)
