@@ -1,5 +1,6 @@
-//! Rows read as one JSON value (SQLite; the links of [`links_statement`] on PostgreSQL too): a statement's rows are aggregated by SQLite into one
-//! JSON array (`json_group_array`) and decoded in one pass.
+//! Rows read as one JSON value (SQLite; the links of [`links_statement`] on PostgreSQL too): a
+//! statement's rows are aggregated by the database into one JSON array (`json_group_array`) and
+//! decoded in one pass.
 //!
 //! The database hands over one value instead of one per column and row. Through sqlx every column
 //! value is copied out of SQLite, allocated, type-checked and decoded on its own, and every row

@@ -588,15 +588,10 @@ impl Listing {
         }
         let select = self.pages_select(db.get_database_backend(), link, parents, page, columns)?;
         let found = db.query_all(&select).await?;
-        let plan = found.first().and_then(pg_rows::Plan::<M>::new);
+        let decode = pg_rows::decoder::<M>(&found);
         let mut rows = Vec::with_capacity(found.len());
         for row in &found {
-            let parent: i32 = row.try_get("", PARENT)?;
-            let model = match &plan {
-                Some(plan) => plan.decode(row)?,
-                None => M::from_query_result(row, "")?,
-            };
-            rows.push((parent, model));
+            rows.push((row.try_get("", PARENT)?, decode(row)?));
         }
         self.per_parent(db, link, parents, page, with_total, rows)
             .await

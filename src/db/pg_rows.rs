@@ -35,24 +35,20 @@ where
 {
     fn from_pg_row(columns: &[ColumnAt<Self>], row: &PgRow) -> AppResult<Self> {
         let mut active = <M::Entity as EntityTrait>::ActiveModel::default();
-        for (column, position, kind, read_as) in columns {
-            let value = match read_as {
-                Some(kind) => value(row, *position, *kind)?,
-                None => null(row, *position, *kind)?,
-            };
-            active.try_set(*column, value)?;
+        for (column, position, kind, only_null) in columns {
+            active.try_set(*column, value(row, *position, *kind, *only_null)?)?;
         }
         Ok(active.try_into_model()?)
     }
 }
 
-/// A column of `M`'s entity, its position in a statement's rows, its kind and how it is read
-/// (`None`: only as `NULL`).
+/// A column of `M`'s entity, its position in a statement's rows, its kind, and whether the
+/// statement reads it only as `NULL` (a left-out column, typed text by PostgreSQL).
 pub type ColumnAt<M> = (
     <<M as ModelTrait>::Entity as EntityTrait>::Column,
     usize,
     Kind,
-    Option<Kind>,
+    bool,
 );
 
 /// How a column's value is read.
@@ -124,62 +120,45 @@ impl<M: FromRow> Plan<M> {
             let position = read.iter().position(|c| c.name() == name)?;
             let kind = Kind::of(column.def().get_column_type())?;
             let type_info = read[position].type_info();
-            let read_as = if kind.reads(type_info) {
-                Some(kind)
+            let only_null = if kind.reads(type_info) {
+                false
             } else if <String as Type<Postgres>>::compatible(type_info) {
                 // A column a page leaves out is read as a bare `NULL`, which PostgreSQL types
                 // as text: any value there is an error, not a guess.
-                None
+                true
             } else {
                 return None;
             };
-            columns.push((column, position, kind, read_as));
+            columns.push((column, position, kind, only_null));
         }
         Some(Plan { columns })
     }
+}
 
-    /// The model in `row` (a row of the statement the plan was made for).
-    pub fn decode(&self, row: &QueryResult) -> AppResult<M> {
-        match row.try_as_pg_row() {
-            Some(pg) => M::from_pg_row(&self.columns, pg),
-            None => Ok(M::from_query_result(row, "")?),
-        }
+/// The decoding of `rows` (all of one statement) into models: by position when the first row
+/// makes a [`Plan`], else by `FromQueryResult`.
+pub fn decoder<M: FromRow>(rows: &[QueryResult]) -> impl Fn(&QueryResult) -> AppResult<M> {
+    let plan = rows.first().and_then(Plan::<M>::new);
+    move |row| match (&plan, row.try_as_pg_row()) {
+        (Some(plan), Some(pg)) => M::from_pg_row(&plan.columns, pg),
+        _ => Ok(M::from_query_result(row, "")?),
     }
 }
 
 /// The models in `rows`, all of one statement.
 pub fn decode<M: FromRow>(rows: &[QueryResult]) -> AppResult<Vec<M>> {
-    let Some(plan) = rows.first().and_then(Plan::<M>::new) else {
-        return rows
-            .iter()
-            .map(|row| Ok(M::from_query_result(row, "")?))
-            .collect();
-    };
-    rows.iter().map(|row| plan.decode(row)).collect()
+    rows.iter().map(decoder(rows)).collect()
 }
 
-/// The `NULL` of `kind` at `position`: an error for any other value.
-fn null(row: &PgRow, position: usize, kind: Kind) -> AppResult<Value> {
+/// The value of `kind` at `position` (a `NULL` decodes as the kind's `NULL` whatever the
+/// column's type); with `only_null`, anything but `NULL` is an error.
+fn value(row: &PgRow, position: usize, kind: Kind, only_null: bool) -> AppResult<Value> {
     let raw = row.try_get_raw(position).map_err(AppError::internal)?;
-    if !sea_orm::sqlx::ValueRef::is_null(&raw) {
+    if only_null && !sea_orm::sqlx::ValueRef::is_null(&raw) {
         return Err(AppError::internal(format!(
             "column {position}: a value of another type than the model's"
         )));
     }
-    Ok(match kind {
-        Kind::Int => Value::Int(None),
-        Kind::BigInt => Value::BigInt(None),
-        Kind::Text => Value::String(None),
-        Kind::Bool => Value::Bool(None),
-        Kind::Timestamp => Value::ChronoDateTimeUtc(None),
-        Kind::Date => Value::ChronoDate(None),
-        Kind::Double => Value::Double(None),
-        Kind::Json => Value::Json(None),
-    })
-}
-
-fn value(row: &PgRow, position: usize, kind: Kind) -> AppResult<Value> {
-    let raw = row.try_get_raw(position).map_err(AppError::internal)?;
     fn get<'r, T: Decode<'r, Postgres>>(
         raw: sea_orm::sqlx::postgres::PgValueRef<'r>,
     ) -> AppResult<Option<T>> {

@@ -66,6 +66,7 @@ const DIRECTORY: &str = r#"query($after: String) {
         themes(first: 1) { totalCount nodes { slug } }
         tags { nodes { slug } }
         latest: posts(first: 2) { edges { cursor node { id slug title kind publishedAt organization { slug } } } }
+        more: posts(first: 1) { pageInfo { hasNextPage } nodes { slug } }
       }
     }
   }
@@ -87,6 +88,20 @@ async fn supported_selections_are_answered_in_one_pass(app: TestApp) {
     assert_eq!(page["edges"][0]["node"]["alsoKnownAs"], json!(["Mentrum"]));
     assert_eq!(page["edges"][0]["node"]["status"], "PARTICIPANT");
     assert_eq!(page["edges"][0]["node"]["__typename"], "Organization");
+    // A nested page that shows whether more follow reads one row beyond itself (one without
+    // `pageInfo` does not): some organization here has more than one post.
+    let nodes: Vec<&Value> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"])
+        .collect();
+    assert!(
+        nodes
+            .iter()
+            .any(|node| node["more"]["pageInfo"]["hasNextPage"] == true),
+        "{page}"
+    );
     // The keys come in the order of the selection.
     let raw = app
         .client
