@@ -3,7 +3,9 @@
 //! exist exactly when the change does.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DbBackend, Statement,
+};
 
 use crate::entity::{audit_log, change_feed};
 use crate::error::AppResult;
@@ -73,14 +75,20 @@ pub const WRITE_LOCK: i64 = 7401;
 /// [`crate::db::begin_write`] (which holds the journal's lock).
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
     if crate::db::is_postgres(db) {
-        // Delivered at commit (and not at all on rollback) to every replica's response cache
-        // (`db::changes`): only transactions that change something invalidate it.
-        db.execute_unprepared(&format!(
-            "SELECT pg_notify('{}', '')",
-            crate::db::changes::CHANNEL
+        // Delivered at commit (and not at all on rollback) to every replica (`db::changes`):
+        // only transactions that change something invalidate what is kept, and what the
+        // payload names (the table) tells what is affected.
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [
+                crate::db::changes::CHANNEL.into(),
+                change.entity_type.into(),
+            ],
         ))
         .await?;
     }
+    crate::db::changes::record(change.entity_type);
     let now = chrono::Utc::now();
     audit_log::ActiveModel {
         id: NotSet,

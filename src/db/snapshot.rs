@@ -3,9 +3,9 @@
 //! parents in one statement, [`crate::db::page::few_links`]) put in list order here, instead of
 //! a join, a lookup and a sort per parent in the database.
 //!
-//! A snapshot is the list's rows in list order, read in one statement. It serves while the
-//! [`DataVersion`] has not moved since it was read (every committed write moves it, on every
-//! replica), and for at most [`KEEP`], should data change behind the server's back (SQL by hand).
+//! A snapshot is the list's rows in list order, read in one statement. It serves while its
+//! table's [`DataVersion::of`] has not moved since it was read (every committed write of the
+//! table moves it, on every replica), and for at most [`KEEP`], should data change behind the server's back (SQL by hand).
 //! When the version is not known (a replica that lost its listening connection), nothing is
 //! kept and the caller reads from the database. A list longer than [`MOST_ROWS`] is not kept.
 //!
@@ -139,7 +139,7 @@ impl Snapshots {
         listing: &Listing,
     ) -> AppResult<Option<Arc<Snapshot<M>>>> {
         let key = (listing.table, listing.sort.name);
-        let Some(version) = self.version.now() else {
+        let Some(version) = self.version.of(listing.table) else {
             return Ok(None);
         };
         if let Some(snapshot) = self.current::<M>(key, version) {
@@ -147,7 +147,7 @@ impl Snapshots {
         }
         let _reading = self.reading.lock().await;
         // Another request may have read it meanwhile (or data changed again).
-        let Some(version) = self.version.now() else {
+        let Some(version) = self.version.of(listing.table) else {
             return Ok(None);
         };
         if let Some(snapshot) = self.current::<M>(key, version) {

@@ -171,9 +171,10 @@ impl ResponseCache {
         entry
     }
 
-    /// Records that this process committed a write.
-    pub fn invalidate(&self) {
-        self.version.bump();
+    /// Records that this process ran a mutation that journaled writes of `tables` (the
+    /// tables kept apart move only when named; every cached answer is dropped).
+    pub fn invalidate(&self, tables: &[&str]) {
+        self.version.bump_tables(tables.iter().copied());
     }
 }
 

@@ -868,10 +868,12 @@ async fn run(
     // middle of registering its DataLoader keys, and the rest would cost statements of their
     // own. The request still yields whenever it waits.
     let execution = tokio::task::unconstrained(run_batched(loads, schema.execute(request)));
-    let executed = tokio::time::timeout(state.http.request_timeout, execution).await;
+    let (executed, changed) =
+        crate::db::changes::collect(tokio::time::timeout(state.http.request_timeout, execution))
+            .await;
     if op_type == "mutation" {
         // Whatever the outcome: a write may have committed before a later error.
-        state.cache.invalidate();
+        state.cache.invalidate(&changed);
     }
     let Ok(response) = executed else {
         // Dropping the execution rolls back any transaction it had open: nothing half-written.

@@ -340,6 +340,34 @@ async fn vocabularies_kept_in_memory_follow_every_write(app: TestApp) {
         "statements per answer: {statements:?}"
     );
 
+    // A write that names no vocabulary (an organization's, the common case) leaves them kept.
+    let organization = app
+        .anon()
+        .data(
+            r#"{ organization(slug: "ggz-friesland") { id version } }"#,
+            json!({}),
+        )
+        .await;
+    let updated = app
+        .as_admin()
+        .data(
+            r#"mutation($id: ID!, $version: Int!) { updateOrganization(input: {id: $id, version: $version, description: "Elders bijgewerkt."}) { organization { version } } }"#,
+            json!({ "id": organization["organization"]["id"], "version": organization["organization"]["version"] }),
+        )
+        .await;
+    assert!(
+        updated["updateOrganization"]["organization"]["version"].is_i64(),
+        "{updated}"
+    );
+    let start = app.statements.get();
+    let again = app.anon().data(query, json!({ "slug": slug })).await;
+    assert_eq!(again, before);
+    assert_eq!(
+        app.statements.get() - start,
+        2,
+        "the vocabularies were read again after an organization's write"
+    );
+
     let id = app.id_of(NodeType::Theme, "theme", &theme).await;
     let renamed = app
         .as_admin()
@@ -372,4 +400,65 @@ async fn vocabularies_kept_in_memory_follow_every_write(app: TestApp) {
     assert!(!left.iter().any(|(s, _)| s == &theme), "{gone}");
     assert_eq!(left.len(), listed.len() - 1);
     assert_eq!(gone["post"]["themes"]["totalCount"], left.len());
+}
+
+/// Two replicas on one PostgreSQL: a vocabulary write on one reaches the vocabularies the other
+/// keeps at once (the notification names the table), not only after they expire.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `scripts/with-postgres cargo test`"
+)]
+async fn a_vocabulary_write_on_one_replica_reaches_another() {
+    use network_directory::graphql::node::NodeType;
+    let writer = TestApp::postgres_with(one_pass).await;
+    let reader = TestApp::on_database(writer.database_url.clone(), one_pass).await;
+    let query = r#"{ post(slug: "deelnemers-putten-moed-uit-vernieuwingsbeweging") { themes { nodes { slug name } } } }"#;
+    let named = |answer: &Value| -> Option<String> {
+        answer["post"]["themes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["slug"] == "optrekken-met-naasten")
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+    };
+    // Kept: the post and its links, two statements (once the reader listens, right after start).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let start = reader.statements.get();
+        let answer = reader.anon().data(query, json!({})).await;
+        assert!(named(&answer).is_some(), "{answer}");
+        if reader.statements.get() - start == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never keeps the vocabularies"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let id = writer
+        .id_of(NodeType::Theme, "theme", "optrekken-met-naasten")
+        .await;
+    let renamed = writer
+        .as_admin()
+        .data(
+            r#"mutation($id: ID!) { updateTheme(input: {id: $id, version: 1, name: "Elders hernoemd"}) { theme { version } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(renamed["updateTheme"]["theme"]["version"], 2, "{renamed}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let answer = reader.anon().data(query, json!({})).await;
+        if named(&answer).as_deref() == Some("Elders hernoemd") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader still answers {answer} a second after the write"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -22,6 +22,10 @@ use crate::error::{AppError, AppResult};
 use super::document::{Analyzed, DocType, Searchable, analyze, visible_page, visible_rows};
 use super::text::TOKENIZER_VERSION;
 
+/// The table that names the index's changes: they move the data version (cached search
+/// answers), and no [`crate::db::changes::TRACKED`] table.
+const SEARCH_TABLE: &str = "search_document";
+
 /// A statement with `?` placeholders, numbered (`$1`, …) for PostgreSQL.
 pub(super) fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     let backend = db.get_database_backend();
@@ -358,7 +362,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> AppResult<usize> {
         if !changed.is_empty() && crate::db::is_postgres(&txn) {
             // Every replica's cache of anonymous answers holds search answers too.
             txn.execute_unprepared(&format!(
-                "SELECT pg_notify('{}', '')",
+                "SELECT pg_notify('{}', '{SEARCH_TABLE}')",
                 crate::db::changes::CHANNEL
             ))
             .await?;
@@ -557,7 +561,7 @@ pub async fn follow(db: DatabaseConnection, version: DataVersion) {
         match catch_up(&db).await {
             Ok(read) => {
                 if read > 0 {
-                    version.bump();
+                    version.bump_tables([SEARCH_TABLE]);
                     seen = version.now();
                 }
                 if failing {
