@@ -285,11 +285,12 @@ impl Write {
     {
         changes.set(E::VERSION, (expected + 1).into());
         changes.set(E::UPDATED_AT, Utc::now().into());
-        let result = E::update_many()
+        // The row as written comes back with the update (`RETURNING`, both databases).
+        let updated = E::update_many()
             .set(changes)
             .filter(E::ID.eq(id))
             .filter(E::VERSION.eq(expected))
-            .exec(&self.txn)
+            .exec_with_returning(&self.txn)
             .await
             .map_err(|err| {
                 if is_unique_violation(&err) {
@@ -298,16 +299,16 @@ impl Write {
                     AppError::from(err)
                 }
             })?;
+        if let Some(row) = updated.into_iter().next() {
+            return Ok(row);
+        }
         let current = load_row::<E>(&self.txn, id)
             .await?
             .ok_or_else(|| AppError::not_found("object"))?;
-        if result.rows_affected != 1 {
-            return Err(AppError::Conflict {
-                expected,
-                current: current.version(),
-            });
-        }
-        Ok(current)
+        Err(AppError::Conflict {
+            expected,
+            current: current.version(),
+        })
     }
 
     /// Softly deletes row `id` if its version is still `expected`.
@@ -356,6 +357,23 @@ impl Write {
             Operation::Delete => None,
             Operation::Create | Operation::Update => Some(self.snapshot(row).await?),
         };
+        self.journal_snapshots::<E>(operation, row, before, after, organization_id)
+            .await
+    }
+
+    /// [`Write::journal_under`] with the "after" snapshot taken by the caller (a type that
+    /// knows its links are as they were, and need not read them again).
+    pub async fn journal_snapshots<E: VersionedEntity>(
+        &self,
+        operation: Operation,
+        row: &E::Model,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        organization_id: Option<i32>,
+    ) -> AppResult<()>
+    where
+        E::Model: Journaled,
+    {
         journal::record(
             &self.txn,
             &self.actor,

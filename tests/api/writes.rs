@@ -143,6 +143,35 @@ async fn an_organization_edits_its_own_profile(app: TestApp) {
     assert_eq!(update["after"]["version"], 2);
     assert_eq!(update["before"]["contact_email"], Value::Null);
     assert_eq!(update["after"]["contact_email"], "anna@example.org");
+    // Its links as written: two regions, one target group, one theme, two care domains.
+    for (field, n) in [
+        ("regionIds", 2),
+        ("targetGroupIds", 1),
+        ("themeIds", 1),
+        ("careDomains", 2),
+    ] {
+        assert_eq!(
+            update["after"][field].as_array().map(Vec::len),
+            Some(n),
+            "{field}: {update}"
+        );
+    }
+    // The next write left the links: it records them as they were, before and after.
+    let cleared = entries
+        .iter()
+        .find(|e| e["action"] == "organization.update" && e["after"]["version"] == 3)
+        .unwrap();
+    assert_eq!(cleared["after"]["website"], Value::Null);
+    for field in [
+        "regionIds",
+        "targetGroupIds",
+        "themeIds",
+        "tagIds",
+        "careDomains",
+    ] {
+        assert_eq!(cleared["before"][field], update["after"][field], "{field}");
+        assert_eq!(cleared["after"][field], update["after"][field], "{field}");
+    }
 }
 
 async fn an_organization_cannot_touch_another(app: TestApp) {

@@ -377,6 +377,19 @@ async fn snapshot(
     Ok(value)
 }
 
+/// The snapshot of `row` with the links of `before`, the snapshot of the row before a write
+/// that left its links as they were.
+fn with_links_of(
+    before: &serde_json::Value,
+    row: &organization::Model,
+) -> AppResult<serde_json::Value> {
+    let mut value = serde_json::to_value(row).map_err(AppError::internal)?;
+    for field in LINKS.iter().map(|link| link.0).chain(["careDomains"]) {
+        value[field] = before[field].clone();
+    }
+    Ok(value)
+}
+
 impl Journaled for organization::Model {
     fn id(&self) -> i32 {
         self.id
@@ -481,10 +494,32 @@ pub async fn update(
     let after = write
         .update::<organization::Entity>(id, version, row)
         .await?;
-    write_links(write.txn(), id, links, care_domains).await?;
-    write
-        .journal::<organization::Entity>(Operation::Update, &after, Some(before_snapshot))
-        .await?;
+    // A write that leaves the links (an organization editing its texts, the common case)
+    // journals the links as they were instead of reading them again.
+    let after_snapshot = if links.iter().all(Option::is_none) && care_domains.is_none() {
+        Some(with_links_of(&before_snapshot, &after)?)
+    } else {
+        write_links(write.txn(), id, links, care_domains).await?;
+        None
+    };
+    match after_snapshot {
+        Some(after_snapshot) => {
+            write
+                .journal_snapshots::<organization::Entity>(
+                    Operation::Update,
+                    &after,
+                    Some(before_snapshot),
+                    Some(after_snapshot),
+                    Some(id),
+                )
+                .await?
+        }
+        None => {
+            write
+                .journal::<organization::Entity>(Operation::Update, &after, Some(before_snapshot))
+                .await?
+        }
+    }
     write.commit().await?;
     Ok(Ok(after))
 }
