@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod health;
+pub mod held;
 pub mod journal;
 pub mod json_rows;
 pub mod page;
@@ -25,14 +26,33 @@ use sea_orm::{
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
-/// Counts every SQL statement run through the pool (the N+1 test reads it).
+/// Counts every SQL statement run through the pool or a [`held::Held`] connection (the N+1
+/// test reads it), and logs the slow ones.
 #[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter {
+    count: Arc<AtomicU64>,
+    slow_after: Option<Duration>,
+    slow: Option<prometheus::IntCounter>,
+}
 
 impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Counts a statement that took `elapsed`; a slow one is logged (its SQL text only: bound
+    /// values may hold personal data and never reach the log) and counted apart.
+    pub fn observe(&self, sql: &str, elapsed: Duration) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if self.slow_after.is_some_and(|after| elapsed >= after) {
+            tracing::warn!(sql = %sql, elapsed_ms = elapsed.as_millis() as u64, "slow statement");
+            if let Some(slow) = &self.slow {
+                slow.inc();
+            }
+        } else {
+            tracing::trace!(sql = %sql, elapsed_ms = elapsed.as_millis() as u64, "sql");
+        }
     }
 }
 
@@ -112,21 +132,13 @@ pub async fn connect(
             });
     }
     let mut db = Database::connect(options).await?;
-    let counter = StatementCounter::default();
-    let count = counter.0.clone();
-    let slow_after = Duration::from_millis(config.slow_query_ms);
-    db.set_metric_callback(move |info| {
-        count.fetch_add(1, Ordering::Relaxed);
-        // Statement text only: bound values may hold personal data and never reach the log.
-        if info.elapsed >= slow_after {
-            tracing::warn!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "slow statement");
-            if let Some(slow) = &slow {
-                slow.inc();
-            }
-        } else {
-            tracing::trace!(sql = %info.statement.sql, elapsed_ms = info.elapsed.as_millis() as u64, "sql");
-        }
-    });
+    let counter = StatementCounter {
+        count: Arc::default(),
+        slow_after: Some(Duration::from_millis(config.slow_query_ms)),
+        slow,
+    };
+    let observer = counter.clone();
+    db.set_metric_callback(move |info| observer.observe(&info.statement.sql, info.elapsed));
     Ok((db, counter))
 }
 

@@ -23,6 +23,7 @@ use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
+use crate::db::held::{Held, Reads};
 use crate::db::page::{Listing, Page, PageArgs, PageRequest, Row};
 use crate::directory::visible::Visible;
 use crate::error::AppResult;
@@ -154,6 +155,21 @@ pub fn sdl() -> String {
 /// The database connection of the request.
 pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// Where the one-pass answers read: the request's held connection ([`Held`]), or the pool.
+pub fn reads<'a>(ctx: &'a Context<'_>) -> Reads<'a> {
+    match ctx.data_opt::<Held>() {
+        Some(held) => Reads::Held(held),
+        None => Reads::Pool(db(ctx)),
+    }
+}
+
+/// Lets the request's held connection go (before the executor reads through the pool).
+pub async fn release(ctx: &Context<'_>) {
+    if let Some(held) = ctx.data_opt::<Held>() {
+        held.release().await;
+    }
 }
 
 /// The key of the e-mail address hashes.

@@ -34,7 +34,7 @@ use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
 use crate::graphql::response_order::BuiltRoots;
-use crate::graphql::{db, viewer};
+use crate::graphql::{reads, release, viewer};
 
 /// How root fields are answered, and the count of each way (`graphql_subtrees_total`).
 #[derive(Clone)]
@@ -207,16 +207,19 @@ pub async fn page<T: Subtree>(
     // A page read with every column (nothing left out, or on PostgreSQL nothing it reads as
     // empty) also serves the executor.
     let whole = left_out.is_empty()
-        || (crate::db::is_postgres(db(ctx))
+        || (crate::db::is_postgres(&reads(ctx))
             && crate::db::page::columns::<T::Row>(listing.table, &left_out).is_none());
     // The executor's page (and the check's) always looks ahead; the built one only when shown.
     let shown = PageRequest {
         lookahead: lookahead(&field),
         ..request.clone()
     };
-    let narrow: Page<T::Row> = listing.page_json(db(ctx), &shown, total, &left_out).await?;
+    let narrow: Page<T::Row> = listing
+        .page_json(&reads(ctx), &shown, total, &left_out)
+        .await?;
     let checked = if mode == FastPath::Check {
-        let json: Page<T::Row> = listing.page_json(db(ctx), &request, total, &[]).await?;
+        let json: Page<T::Row> = listing.page_json(&reads(ctx), &request, total, &[]).await?;
+        release(ctx).await;
         let rows: Page<T::Row> = crate::graphql::list(ctx, listing, args.clone()).await?;
         let ids = |page: &Page<T::Row>| page.rows.iter().map(|row| row.id()).collect::<Vec<_>>();
         if json.rows != rows.rows
@@ -235,6 +238,7 @@ pub async fn page<T: Subtree>(
     let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field)
         .await?
         .and_then(|mut values| values.pop());
+    release(ctx).await;
     let built = match (built, mode) {
         (Some(value), FastPath::On) => {
             count(ctx, "built");
@@ -264,6 +268,7 @@ pub async fn one<T: Subtree>(
             .await?
             .and_then(|mut values| values.pop()),
     };
+    release(ctx).await;
     Ok(Some(resolved(ctx, built, || wrap(row))))
 }
 
@@ -405,7 +410,7 @@ async fn few_links<T: Subtree>(
     let mut parents: Vec<i32> = rows.iter().map(|row| row.id()).collect();
     parents.sort_unstable();
     parents.dedup();
-    let found = crate::db::page::few_links(db(ctx), &links, &parents).await?;
+    let found = crate::db::page::few_links(&reads(ctx), &links, &parents).await?;
     for (i, pairs) in fields.into_iter().zip(found) {
         few[i] = Some(pairs);
     }
@@ -448,7 +453,8 @@ async fn linked<'a, T: Subtree>(
             if !without_arguments(&field) {
                 return Ok(None);
             }
-            let mut domains = crate::directory::organization::care_domains(db(ctx), &ids).await?;
+            let mut domains =
+                crate::directory::organization::care_domains(&reads(ctx), &ids).await?;
             Ok(Some(
                 ids.iter()
                     .map(|id| {
@@ -527,7 +533,7 @@ fn lists_of<'a, T: Subtree>(
         let kept = match (&few, ctx.data_opt::<Subtrees>()) {
             (Some(links), Some(subtrees)) => subtrees
                 .snapshots
-                .get::<T::Row>(db(ctx), &listing)
+                .get::<T::Row>(&reads(ctx), &listing)
                 .await?
                 .and_then(|snapshot| snapshot.pages(links, &distinct, &request, total)),
             _ => None,
@@ -537,7 +543,7 @@ fn lists_of<'a, T: Subtree>(
             None => {
                 listing
                     .pages_by_parent_json::<T::Row>(
-                        db(ctx),
+                        &reads(ctx),
                         link,
                         &distinct,
                         &request,
@@ -576,7 +582,7 @@ fn ones_of<'a, T: Subtree>(
             Vec::new()
         } else {
             crate::directory::visible::by_ids_json::<T::Row>(
-                db(ctx),
+                &reads(ctx),
                 viewer(ctx),
                 ids,
                 &left_out::<T>(&field),

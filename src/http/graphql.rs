@@ -861,6 +861,10 @@ async fn run(
         .data(execution_started.clone())
         .data(built.clone())
         .data(loader)
+        .data(crate::db::held::Held::new(
+            state.db.clone(),
+            state.statements.clone(),
+        ))
         .data(viewer)
         .data(client)
         .data(state.limits.clone());

@@ -19,6 +19,18 @@ on_both_databases_with!(one_pass:
     vocabularies_kept_in_memory_follow_every_write,
 );
 
+/// The smallest pool: one connection for requests (on PostgreSQL a second one listens for
+/// changes, for good).
+fn one_connection(config: &mut Config) {
+    config.fast_path = FastPath::On;
+    let postgres = config.database_url().expose().starts_with("postgres");
+    config.database_max_connections = Some(if postgres { 2 } else { 1 });
+}
+
+on_both_databases_with!(one_connection:
+    an_answer_lets_its_connection_go_before_the_executor_reads,
+);
+
 const BUILT: &str = "graphql_subtrees_total{answer=\"built\"}";
 const EXECUTOR: &str = "graphql_subtrees_total{answer=\"executor\"}";
 
@@ -460,5 +472,39 @@ async fn a_vocabulary_write_on_one_replica_reaches_another() {
             "the reader still answers {answer} a second after the write"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A one-pass answer holds one connection for its statements and lets it go when it is built:
+/// with a single connection in the pool, requests that mix one-pass root fields with one the
+/// executor answers (a fragment) still all answer, at the same time.
+async fn an_answer_lets_its_connection_go_before_the_executor_reads(app: TestApp) {
+    let query = r#"{
+        a: organizations(first: 3) { nodes { slug regions { nodes { slug } } posts(first: 2) { nodes { title } } } }
+        b: organization(slug: "ggz-friesland") { slug themes { nodes { slug } } }
+        c: organizations(first: 3) { nodes { ... on Organization { slug } } }
+    }"#;
+    let client = app.anon();
+    let answers =
+        futures_util::future::join_all((0..6).map(|_| client.data(query, json!({})))).await;
+    let built = app.metric(BUILT).await;
+    let executor = app.metric(EXECUTOR).await;
+    assert!(
+        built >= 12.0 && executor >= 6.0,
+        "built {built}, executor {executor}"
+    );
+    for answer in &answers {
+        let slugs = |field: &str| -> Vec<Value> {
+            answer[field]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["slug"].clone())
+                .collect()
+        };
+        assert_eq!(slugs("a").len(), 3, "{answer}");
+        assert_eq!(slugs("a"), slugs("c"), "{answer}");
+        assert_eq!(answer["b"]["slug"], "ggz-friesland");
+        assert_eq!(answer, &answers[0]);
     }
 }
