@@ -2,13 +2,13 @@
 //! transaction with its journal entry; updates are refused with `CONFLICT` on a stale version.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
 use crate::auth::{Viewer, policy};
 use crate::db::journal::Operation;
 use crate::db::write::{
-    Journaled, Write, check_version, existing_ids, load_live, replace_links, slug_taken, sorted_ids,
+    Journaled, Write, check_version, existing_ids, load_live, replace_links, slug_taken,
 };
 use crate::directory::checks::{Checks, MAX_LINE, MAX_TEXT, Outcome, Patch, ProblemCode};
 use crate::directory::id::{GlobalId, NodeType};
@@ -363,13 +363,34 @@ async fn snapshot(
     row: &organization::Model,
 ) -> AppResult<serde_json::Value> {
     let mut value = serde_json::to_value(row).map_err(AppError::internal)?;
-    for (field, table, column, _, _) in LINKS {
+    // The four link tables in one statement: each link tagged with its table's place in LINKS.
+    let mut links: Option<SelectStatement> = None;
+    for (i, (_, table, column, _, _)) in LINKS.iter().enumerate() {
         let select = Query::select()
-            .column(Alias::new(column))
-            .from(Alias::new(table))
+            .expr_as(Expr::val(i as i32), Alias::new("list"))
+            .expr_as(Expr::col(Alias::new(*column)), Alias::new("id"))
+            .from(Alias::new(*table))
             .and_where(Expr::col(Alias::new("organization_id")).eq(row.id))
             .to_owned();
-        value[field] = serde_json::json!(sorted_ids(db, &select, column).await?);
+        links = Some(match links {
+            None => select,
+            Some(mut all) => all.union(UnionType::All, select).to_owned(),
+        });
+    }
+    let mut lists: [Vec<i32>; LINKS.len()] = Default::default();
+    if let Some(links) = links {
+        for link in db.query_all(&links).await? {
+            let list: i32 = link.try_get("", "list")?;
+            let list = usize::try_from(list).map_err(AppError::internal)?;
+            lists
+                .get_mut(list)
+                .ok_or_else(|| AppError::internal("a link of no list"))?
+                .push(link.try_get("", "id")?);
+        }
+    }
+    for ((field, ..), mut ids) in LINKS.iter().zip(lists) {
+        ids.sort_unstable();
+        value[*field] = serde_json::json!(ids);
     }
     let domains = crate::directory::organization::care_domains(db, &[row.id]).await?;
     value["careDomains"] = serde_json::to_value(domains.get(&row.id).cloned().unwrap_or_default())
