@@ -235,10 +235,9 @@ pub async fn page<T: Subtree>(
     } else {
         None
     };
-    let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field)
-        .await?
-        .and_then(|mut values| values.pop());
+    let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field).await;
     release(ctx).await;
+    let built = built?.and_then(|mut values| values.pop());
     let built = match (built, mode) {
         (Some(value), FastPath::On) => {
             count(ctx, "built");
@@ -254,21 +253,34 @@ pub async fn page<T: Subtree>(
     Ok(resolved(ctx, built, || connection(rows, sort, wrap)))
 }
 
-/// The answer of a root field that returns one `T` or `null`.
+/// The row with `slug` that a root field answers for ([`one`]), read on the request's held
+/// connection, which the answer then reads on and lets go.
+pub async fn row_by_slug<M: Visible>(ctx: &Context<'_>, slug: &str) -> AppResult<Option<M>> {
+    let row = crate::directory::visible::by_slug(&reads(ctx), viewer(ctx), slug).await;
+    if row.is_err() {
+        release(ctx).await;
+    }
+    row
+}
+
+/// The answer of a root field that returns one `T` or `null` (it lets the request's held
+/// connection go).
 pub async fn one<T: Subtree>(
     ctx: &Context<'_>,
     row: Option<T::Row>,
     wrap: impl Fn(T::Row) -> T,
 ) -> AppResult<Option<Resolved<T>>> {
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        release(ctx).await;
+        return Ok(None);
+    };
     let built = match mode(ctx) {
-        FastPath::Off => None,
-        _ if !plain(&ctx.item.node, 0) => None,
-        _ => objects::<T>(ctx, &[&row], ctx.field())
-            .await?
-            .and_then(|mut values| values.pop()),
+        FastPath::Off => Ok(None),
+        _ if !plain(&ctx.item.node, 0) => Ok(None),
+        _ => objects::<T>(ctx, &[&row], ctx.field()).await,
     };
     release(ctx).await;
+    let built = built?.and_then(|mut values| values.pop());
     Ok(Some(resolved(ctx, built, || wrap(row))))
 }
 

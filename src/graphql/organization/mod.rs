@@ -442,7 +442,7 @@ impl OrganizationQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The organization's slug, e.g. `ggz-friesland`.")] slug: String,
     ) -> AppResult<Option<Resolved<Organization>>> {
-        let row = crate::graphql::find_by_slug::<organization::Model>(ctx, &slug).await?;
+        let row = crate::graphql::subtree::row_by_slug::<organization::Model>(ctx, &slug).await?;
         crate::graphql::subtree::one(ctx, row, Organization).await
     }
 }

@@ -166,7 +166,7 @@ impl RegionQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The region's slug, e.g. `friesland`.")] slug: String,
     ) -> AppResult<Option<Resolved<Region>>> {
-        let row = crate::graphql::find_by_slug::<region::Model>(ctx, &slug).await?;
+        let row = crate::graphql::subtree::row_by_slug::<region::Model>(ctx, &slug).await?;
         crate::graphql::subtree::one(ctx, row, Region).await
     }
 }

@@ -333,7 +333,7 @@ impl VocabularyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The target group's slug, e.g. `jongeren`.")] slug: String,
     ) -> AppResult<Option<Resolved<TargetGroup>>> {
-        let row = crate::graphql::find_by_slug::<target_group::Model>(ctx, &slug).await?;
+        let row = crate::graphql::subtree::row_by_slug::<target_group::Model>(ctx, &slug).await?;
         crate::graphql::subtree::one(ctx, row, TargetGroup).await
     }
 
@@ -363,7 +363,7 @@ impl VocabularyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The theme's slug, e.g. `optrekken-met-naasten`.")] slug: String,
     ) -> AppResult<Option<Resolved<Theme>>> {
-        let row = crate::graphql::find_by_slug::<theme::Model>(ctx, &slug).await?;
+        let row = crate::graphql::subtree::row_by_slug::<theme::Model>(ctx, &slug).await?;
         crate::graphql::subtree::one(ctx, row, Theme).await
     }
 
@@ -393,7 +393,7 @@ impl VocabularyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The tag's slug, e.g. `clienten`.")] slug: String,
     ) -> AppResult<Option<Resolved<Tag>>> {
-        let row = crate::graphql::find_by_slug::<tag::Model>(ctx, &slug).await?;
+        let row = crate::graphql::subtree::row_by_slug::<tag::Model>(ctx, &slug).await?;
         crate::graphql::subtree::one(ctx, row, Tag).await
     }
 }
