@@ -148,20 +148,8 @@ impl ConnectionTrait for Held {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.with(&stmt, async |connection, stmt| {
-            Ok(match connection {
-                Connection::Postgres(c) => query::<Postgres>(stmt)
-                    .fetch_optional(&mut **c)
-                    .await?
-                    .map(Into::into),
-                Connection::Sqlite(c) => query::<Sqlite>(stmt)
-                    .fetch_optional(&mut **c)
-                    .await?
-                    .map(Into::into),
-            })
-        })
-        .await
-        .map_err(|err| error(err, DbErr::Query))
+        // The one-pass answers' single rows are aggregates or limited to one.
+        Ok(self.query_all_raw(stmt).await?.into_iter().next())
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {

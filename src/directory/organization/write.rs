@@ -518,29 +518,20 @@ pub async fn update(
     // A write that leaves the links (an organization editing its texts, the common case)
     // journals the links as they were instead of reading them again.
     let after_snapshot = if links.iter().all(Option::is_none) && care_domains.is_none() {
-        Some(with_links_of(&before_snapshot, &after)?)
+        with_links_of(&before_snapshot, &after)?
     } else {
         write_links(write.txn(), id, links, care_domains).await?;
-        None
+        write.snapshot(&after).await?
     };
-    match after_snapshot {
-        Some(after_snapshot) => {
-            write
-                .journal_snapshots::<organization::Entity>(
-                    Operation::Update,
-                    &after,
-                    Some(before_snapshot),
-                    Some(after_snapshot),
-                    Some(id),
-                )
-                .await?
-        }
-        None => {
-            write
-                .journal::<organization::Entity>(Operation::Update, &after, Some(before_snapshot))
-                .await?
-        }
-    }
+    write
+        .journal_snapshots::<organization::Entity>(
+            Operation::Update,
+            &after,
+            Some(before_snapshot),
+            Some(after_snapshot),
+            Some(id),
+        )
+        .await?;
     write.commit().await?;
     Ok(Ok(after))
 }

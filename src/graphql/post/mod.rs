@@ -292,7 +292,9 @@ impl PostQuery {
                 let id = GlobalId::parse_as(&id, NodeType::Post)?;
                 by_id::<post::Model>(ctx, id).await?
             }
-            (None, Some(slug)) => crate::graphql::subtree::row_by_slug::<post::Model>(ctx, &slug).await?,
+            (None, Some(slug)) => {
+                crate::graphql::subtree::row_by_slug::<post::Model>(ctx, &slug).await?
+            }
             _ => return Err(AppError::bad_input("give exactly one of `id` and `slug`")),
         };
         crate::graphql::subtree::one(ctx, row, Post).await
