@@ -108,8 +108,8 @@ struct Kept {
 pub struct Snapshots {
     version: DataVersion,
     kept: Arc<RwLock<HashMap<(&'static str, &'static str), Kept>>>,
-    /// Held while a snapshot is read: after a write, the requests that find theirs stale wait
-    /// for one read instead of each reading it.
+    /// Held while a snapshot is read: after a write, one request reads it again, and the
+    /// others that find theirs stale read from the database until it is in.
     reading: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -129,7 +129,8 @@ impl Snapshots {
     }
 
     /// The rows of `listing` in list order, read now or kept since the last committed write;
-    /// `None` when they are not kept (the version is not known, or the list is too long).
+    /// `None` when they are not kept (the version is not known, the list is too long, or
+    /// another request is reading a snapshot now).
     ///
     /// Only a listing that is the same for every viewer and parent may be kept (the visible rows
     /// of a vocabulary): snapshots are told apart by table and ordering alone.
@@ -145,7 +146,12 @@ impl Snapshots {
         if let Some(snapshot) = self.current::<M>(key, version) {
             return Ok(snapshot);
         }
-        let _reading = self.reading.lock().await;
+        // One request reads a stale snapshot; the others read from the database meanwhile
+        // rather than wait: they may hold a connection (`db::held`), and the one reading may
+        // be waiting for a connection, so waiting could leave every one of them waiting.
+        let Ok(_reading) = self.reading.try_lock() else {
+            return Ok(None);
+        };
         // Another request may have read it meanwhile (or data changed again).
         let Some(version) = self.version.of(listing.table) else {
             return Ok(None);
