@@ -10,8 +10,9 @@
 //! A [`Held`] takes its connection at the first statement. It runs one statement at a time
 //! (statements from several tasks wait for each other), counts and logs them as the pool's
 //! statements are ([`StatementCounter::observe`]), and never begins a transaction: it is for
-//! reads. Whoever holds one must not wait for another connection of the pool meanwhile, or
-//! requests holding every connection could wait for each other.
+//! reads. Whoever holds one must not wait meanwhile for another connection of the pool, nor for
+//! anything that a request waiting for a connection may hold (the snapshots' lock takes
+//! `try_lock` for this reason), or requests holding every connection could wait for each other.
 
 use std::sync::Arc;
 use std::time::Instant;
