@@ -1,5 +1,5 @@
 //! One pooled connection held for a run of statements, outside a transaction: the levels of a
-//! one-pass answer ([`crate::graphql::subtree`]) run on it one after another.
+//! one-pass answer (the GraphQL face's `subtree`) run on it one after another.
 //!
 //! Through the pool (sea-orm's [`DatabaseConnection`]) every statement takes a connection and
 //! gives it back, and sqlx tests a connection it is given back with a round trip of its own (on
