@@ -13,6 +13,7 @@ pub mod organization;
 pub mod partner;
 pub mod payload;
 pub mod post;
+pub mod raw;
 pub mod region;
 pub mod response_order;
 pub mod search;

@@ -18,11 +18,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_graphql::context::SelectionField;
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
-use async_graphql::{
-    Context, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
-};
+use async_graphql::{Context, ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
 use futures_util::future::BoxFuture;
 
 use crate::config::FastPath;
@@ -33,6 +30,7 @@ use crate::directory::relation::Relation;
 use crate::directory::visible::Visible;
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Conn, connection};
+use crate::graphql::raw::{self, Frags, Splices};
 use crate::graphql::response_order::BuiltRoots;
 use crate::graphql::{reads, release, viewer};
 
@@ -101,14 +99,15 @@ pub enum Kind {
     Tag,
 }
 
-/// The answer of a root field: built whole, or left to the executor (or both, to compare).
+/// The answer of a root field: built whole (as JSON text), or left to the executor (or both, to
+/// compare).
 pub enum Resolved<T> {
     /// The whole answer, built here.
-    Built(Mutex<Option<Value>>),
+    Built(Mutex<Option<String>>),
     /// The objects, for the executor to resolve field by field.
     Objects(T),
     /// Both: the executor's answer is returned, and must equal the one built here.
-    Checked(Mutex<Option<Value>>, T),
+    Checked(Mutex<Option<String>>, T),
 }
 
 impl<T: OutputType> OutputType for Resolved<T> {
@@ -130,17 +129,23 @@ impl<T: OutputType> OutputType for Resolved<T> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         match self {
-            Resolved::Built(value) => Ok(take(value)),
+            // Spliced into the response as it is serialized, or (outside the HTTP face) read
+            // back as a value.
+            Resolved::Built(text) => Ok(match ctx.data_opt::<Splices>() {
+                Some(splices) => splices.hold(take(text)),
+                None => serde_json::from_str(&take(text)).unwrap_or(Value::Null),
+            }),
             Resolved::Objects(objects) => objects.resolve(ctx, field).await,
-            Resolved::Checked(value, objects) => {
-                let built = take(value);
+            Resolved::Checked(text, objects) => {
+                let built = serde_json::from_str::<serde_json::Value>(&take(text)).ok();
                 let resolved = objects.resolve(ctx, field).await?;
-                if built == resolved {
+                // As JSON: the executor's enum values are strings there, as in the response.
+                if built.as_ref() == resolved.clone().into_json().ok().as_ref() {
                     Ok(resolved)
                 } else {
                     tracing::error!(
                         field = %field.node.name.node,
-                        built = %built,
+                        built = ?built,
                         resolved = %resolved,
                         "the subtree answer differs from the executor's"
                     );
@@ -154,12 +159,11 @@ impl<T: OutputType> OutputType for Resolved<T> {
     }
 }
 
-fn take(value: &Mutex<Option<Value>>) -> Value {
-    value
-        .lock()
+fn take(text: &Mutex<Option<String>>) -> String {
+    text.lock()
         .unwrap_or_else(|e| e.into_inner())
         .take()
-        .unwrap_or(Value::Null)
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 fn mode(ctx: &Context<'_>) -> FastPath {
@@ -237,7 +241,7 @@ pub async fn page<T: Subtree>(
     };
     let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field).await;
     release(ctx).await;
-    let built = built?.and_then(|mut values| values.pop());
+    let built = built?.and_then(Frags::into_last);
     let built = match (built, mode) {
         (Some(value), FastPath::On) => {
             count(ctx, "built");
@@ -280,13 +284,13 @@ pub async fn one<T: Subtree>(
         _ => objects::<T>(ctx, &[&row], ctx.field()).await,
     };
     release(ctx).await;
-    let built = built?.and_then(|mut values| values.pop());
+    let built = built?.and_then(Frags::into_last);
     Ok(Some(resolved(ctx, built, || wrap(row))))
 }
 
 fn resolved<T>(
     ctx: &Context<'_>,
-    built: Option<Value>,
+    built: Option<String>,
     objects: impl FnOnce() -> T,
 ) -> Resolved<T> {
     match (built, mode(ctx)) {
@@ -328,8 +332,8 @@ fn without_arguments(field: &SelectionField<'_>) -> bool {
 }
 
 /// A field of a selection: its response key.
-fn key(field: &SelectionField<'_>) -> Name {
-    Name::new(field.alias().unwrap_or(field.name()))
+fn key<'a>(field: &SelectionField<'a>) -> &'a str {
+    field.alias().unwrap_or(field.name())
 }
 
 /// The fields selected under `field`, or `None` when a response key is selected twice (the
@@ -344,26 +348,28 @@ fn fields<'a>(field: SelectionField<'a>) -> Option<Vec<SelectionField<'a>>> {
     Some(fields)
 }
 
-fn typename<T: OutputType>() -> Value {
-    Value::String(T::type_name().into_owned())
-}
-
 /// The objects `rows` with the selection under `field`, or `None` when this module leaves the
 /// selection to the executor.
 fn objects<'a, T: Subtree>(
     ctx: &'a Context<'a>,
     rows: &'a [&'a T::Row],
     field: SelectionField<'a>,
-) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+) -> BoxFuture<'a, AppResult<Option<Frags>>> {
     Box::pin(async move {
         let Some(selected) = fields(field) else {
             return Ok(None);
         };
         let mut few = few_links::<T>(ctx, rows, &selected).await?;
-        let mut columns: Vec<Vec<Value>> = Vec::with_capacity(selected.len());
+        let mut columns: Vec<Frags> = Vec::with_capacity(selected.len());
         for (i, sub) in selected.iter().enumerate() {
             let values = match sub.name() {
-                "__typename" => rows.iter().map(|_| typename::<T>()).collect(),
+                "__typename" => {
+                    let mut values = Frags::with_capacity(rows.len());
+                    for _ in rows.iter() {
+                        values.push_str(&T::type_name());
+                    }
+                    values
+                }
                 name => match T::link(name) {
                     Some(link) => match linked::<T>(ctx, rows, link, *sub, few[i].take()).await? {
                         Some(values) => values,
@@ -373,10 +379,10 @@ fn objects<'a, T: Subtree>(
                         if !without_arguments(sub) {
                             return Ok(None);
                         }
-                        let mut values = Vec::with_capacity(rows.len());
+                        let mut values = Frags::with_capacity(rows.len());
                         for row in rows {
                             match T::leaf(row, name) {
-                                Some(value) => values.push(value),
+                                Some(value) => values.push_value(&value),
                                 None => return Ok(None),
                             }
                         }
@@ -386,7 +392,7 @@ fn objects<'a, T: Subtree>(
             };
             columns.push(values);
         }
-        Ok(Some(assemble(&selected, columns, rows.len())))
+        Ok(Some(assemble(&selected, &columns, rows.len())))
     })
 }
 
@@ -429,18 +435,10 @@ async fn few_links<T: Subtree>(
     Ok(few)
 }
 
-/// Objects from their fields' values: `columns[f][i]` is field `f` of object `i`.
-fn assemble(selected: &[SelectionField<'_>], columns: Vec<Vec<Value>>, n: usize) -> Vec<Value> {
-    let mut objects: Vec<IndexMap<Name, Value>> = (0..n)
-        .map(|_| IndexMap::with_capacity(selected.len()))
-        .collect();
-    for (sub, values) in selected.iter().zip(columns) {
-        let name = key(sub);
-        for (object, value) in objects.iter_mut().zip(values) {
-            object.insert(name.clone(), value);
-        }
-    }
-    objects.into_iter().map(Value::Object).collect()
+/// Objects from their fields' texts: `columns[f]` holds field `f` of every object.
+fn assemble(selected: &[SelectionField<'_>], columns: &[Frags], n: usize) -> Frags {
+    let keys: Vec<&str> = selected.iter().map(key).collect();
+    raw::objects(&keys, columns, n)
 }
 
 /// The values of the relation `link` for each of `rows`.
@@ -450,7 +448,7 @@ async fn linked<'a, T: Subtree>(
     link: Linked<T::Row>,
     field: SelectionField<'a>,
     few: Option<Vec<(i32, i32)>>,
-) -> AppResult<Option<Vec<Value>>> {
+) -> AppResult<Option<Frags>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id()).collect();
     match link {
         Linked::List(relation, kind) => lists(ctx, kind, relation, ids, field, few).await,
@@ -467,18 +465,16 @@ async fn linked<'a, T: Subtree>(
             }
             let mut domains =
                 crate::directory::organization::care_domains(&reads(ctx), &ids).await?;
-            Ok(Some(
-                ids.iter()
-                    .map(|id| {
-                        let list = domains.remove(id).unwrap_or_default();
-                        Value::List(
-                            list.into_iter()
-                                .map(|d| async_graphql::InputType::to_value(&d))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-            ))
+            let mut values = Frags::with_capacity(ids.len());
+            for id in &ids {
+                let list = domains.remove(id).unwrap_or_default();
+                values.push_value(&Value::List(
+                    list.into_iter()
+                        .map(|d| async_graphql::InputType::to_value(&d))
+                        .collect(),
+                ));
+            }
+            Ok(Some(values))
         }
     }
 }
@@ -503,7 +499,7 @@ fn lists<'a>(
     parents: Vec<i32>,
     field: SelectionField<'a>,
     few: Option<Vec<(i32, i32)>>,
-) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+) -> BoxFuture<'a, AppResult<Option<Frags>>> {
     by_kind!(kind, lists_of, ctx, relation, parents, field, few)
 }
 
@@ -512,7 +508,7 @@ fn ones<'a>(
     kind: Kind,
     targets: Vec<Option<i32>>,
     field: SelectionField<'a>,
-) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+) -> BoxFuture<'a, AppResult<Option<Frags>>> {
     by_kind!(kind, ones_of, ctx, targets, field)
 }
 
@@ -524,7 +520,7 @@ fn lists_of<'a, T: Subtree>(
     parents: Vec<i32>,
     field: SelectionField<'a>,
     few: Option<Vec<(i32, i32)>>,
-) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+) -> BoxFuture<'a, AppResult<Option<Frags>>> {
     Box::pin(async move {
         let Some(args) = page_args(&field) else {
             return Ok(None);
@@ -585,7 +581,7 @@ fn ones_of<'a, T: Subtree>(
     ctx: &'a Context<'a>,
     targets: Vec<Option<i32>>,
     field: SelectionField<'a>,
-) -> BoxFuture<'a, AppResult<Option<Vec<Value>>>> {
+) -> BoxFuture<'a, AppResult<Option<Frags>>> {
     Box::pin(async move {
         let mut ids: Vec<i32> = targets.iter().flatten().copied().collect();
         ids.sort_unstable();
@@ -605,16 +601,19 @@ fn ones_of<'a, T: Subtree>(
         let Some(values) = objects::<T>(ctx, &refs, field).await? else {
             return Ok(None);
         };
-        let by_id: HashMap<i32, Value> = found.iter().map(|row| row.id()).zip(values).collect();
-        Ok(Some(
-            targets
-                .iter()
-                .map(|id| {
-                    id.and_then(|id| by_id.get(&id).cloned())
-                        .unwrap_or(Value::Null)
-                })
-                .collect(),
-        ))
+        let by_id: HashMap<i32, usize> = found
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (row.id(), i))
+            .collect();
+        let mut out = Frags::with_capacity(targets.len());
+        for id in &targets {
+            match id.and_then(|id| by_id.get(&id)) {
+                Some(i) => out.push_raw(values.get(*i)),
+                None => out.push_raw("null"),
+            }
+        }
+        Ok(Some(out))
     })
 }
 
@@ -683,25 +682,35 @@ async fn connections<'a, T: Subtree>(
     pages: &[Page<T::Row>],
     sort: &SortKey,
     field: SelectionField<'a>,
-) -> AppResult<Option<Vec<Value>>> {
+) -> AppResult<Option<Frags>> {
     let Some(selected) = fields(field) else {
         return Ok(None);
     };
     let rows: Vec<&T::Row> = pages.iter().flat_map(|page| page.rows.iter()).collect();
-    let cursor = |row: &T::Row| Value::String(sort.cursor(row.key(sort), row.position()).encode());
-    let mut columns: Vec<Vec<Value>> = Vec::with_capacity(selected.len());
+    let cursor = |row: &T::Row| sort.cursor(row.key(sort), row.position()).encode();
+    let mut columns: Vec<Frags> = Vec::with_capacity(selected.len());
     for sub in &selected {
-        let values: Vec<Value> = match sub.name() {
-            "__typename" => pages.iter().map(|_| typename::<Conn<T>>()).collect(),
-            "totalCount" => pages
-                .iter()
-                .map(|page| Value::from(page.total.unwrap_or(0).min(u32::MAX as u64) as u32))
-                .collect(),
+        let values: Frags = match sub.name() {
+            "__typename" => {
+                let mut values = Frags::with_capacity(pages.len());
+                for _ in pages {
+                    values.push_str(&Conn::<T>::type_name());
+                }
+                values
+            }
+            "totalCount" => {
+                let mut values = Frags::with_capacity(pages.len());
+                for page in pages {
+                    let total = page.total.unwrap_or(0).min(u32::MAX as u64) as u32;
+                    values.push_raw(&total.to_string());
+                }
+                values
+            }
             "nodes" => {
                 let Some(nodes) = objects::<T>(ctx, &rows, *sub).await? else {
                     return Ok(None);
                 };
-                split(pages, nodes)
+                split(pages, &nodes)
             }
             "edges" => {
                 let Some(edge_fields) = fields(*sub) else {
@@ -710,11 +719,21 @@ async fn connections<'a, T: Subtree>(
                 let mut edge_columns = Vec::with_capacity(edge_fields.len());
                 for edge_field in &edge_fields {
                     edge_columns.push(match edge_field.name() {
-                        "__typename" => rows
-                            .iter()
-                            .map(|_| Value::String(format!("{}Edge", T::type_name())))
-                            .collect(),
-                        "cursor" => rows.iter().map(|row| cursor(row)).collect(),
+                        "__typename" => {
+                            let name = format!("{}Edge", T::type_name());
+                            let mut values = Frags::with_capacity(rows.len());
+                            for _ in &rows {
+                                values.push_str(&name);
+                            }
+                            values
+                        }
+                        "cursor" => {
+                            let mut values = Frags::with_capacity(rows.len());
+                            for row in &rows {
+                                values.push_str(&cursor(row));
+                            }
+                            values
+                        }
                         "node" => match objects::<T>(ctx, &rows, *edge_field).await? {
                             Some(nodes) => nodes,
                             None => return Ok(None),
@@ -722,44 +741,46 @@ async fn connections<'a, T: Subtree>(
                         _ => return Ok(None),
                     });
                 }
-                split(pages, assemble(&edge_fields, edge_columns, rows.len()))
+                split(pages, &assemble(&edge_fields, &edge_columns, rows.len()))
             }
             "pageInfo" => {
                 let Some(info_fields) = fields(*sub) else {
                     return Ok(None);
                 };
-                let mut infos = Vec::with_capacity(pages.len());
-                for page in pages {
-                    let mut info = IndexMap::with_capacity(info_fields.len());
-                    for info_field in &info_fields {
+                let mut info_columns = Vec::with_capacity(info_fields.len());
+                for info_field in &info_fields {
+                    let mut values = Frags::with_capacity(pages.len());
+                    for page in pages {
                         let value = match info_field.name() {
                             "__typename" => Value::String("PageInfo".into()),
                             "hasNextPage" => Value::Boolean(page.has_next),
                             "hasPreviousPage" => Value::Boolean(page.has_previous),
-                            "startCursor" => page.rows.first().map_or(Value::Null, cursor),
-                            "endCursor" => page.rows.last().map_or(Value::Null, cursor),
+                            "startCursor" => page
+                                .rows
+                                .first()
+                                .map_or(Value::Null, |row| Value::String(cursor(row))),
+                            "endCursor" => page
+                                .rows
+                                .last()
+                                .map_or(Value::Null, |row| Value::String(cursor(row))),
                             _ => return Ok(None),
                         };
-                        info.insert(key(info_field), value);
+                        values.push_value(&value);
                     }
-                    infos.push(Value::Object(info));
+                    info_columns.push(values);
                 }
-                infos
+                assemble(&info_fields, &info_columns, pages.len())
             }
             _ => return Ok(None),
         };
         columns.push(values);
     }
-    Ok(Some(assemble(&selected, columns, pages.len())))
+    Ok(Some(assemble(&selected, &columns, pages.len())))
 }
 
 /// `values`, one per row of `pages` in order, as one list per page.
-fn split<R>(pages: &[Page<R>], values: Vec<Value>) -> Vec<Value> {
-    let mut values = values.into_iter();
-    pages
-        .iter()
-        .map(|page| Value::List(values.by_ref().take(page.rows.len()).collect()))
-        .collect()
+fn split<R>(pages: &[Page<R>], values: &Frags) -> Frags {
+    raw::lists(values, pages.iter().map(|page| page.rows.len()))
 }
 
 /// A text field's value.

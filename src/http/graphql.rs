@@ -32,6 +32,7 @@ use crate::auth::authenticate;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::field_errors::ExecutionStarted;
 use crate::graphql::loader::{DbLoader, run_batched};
+use crate::graphql::raw::Splices;
 use crate::graphql::response_order::{BuiltRoots, in_selection_order};
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Key};
@@ -856,10 +857,12 @@ async fn run(
     request.set_parsed_query(ExecutableDocument::clone(&document));
     let execution_started = ExecutionStarted::default();
     let built = BuiltRoots::default();
+    let splices = Splices::default();
     let (loader, loads) = DbLoader::for_request(state.db.clone(), viewer.clone());
     let request = request
         .data(execution_started.clone())
         .data(built.clone())
+        .data(splices.clone())
         .data(loader)
         .data(crate::db::held::Held::new(
             state.db.clone(),
@@ -958,6 +961,7 @@ async fn run(
         response,
         // Refused before it ran (validation, limits, budget): the answer has no `data` key.
         executed: execution_started.get(),
+        splices,
     };
     respond(media, answer, &state, cache, via_get, &headers)
 }
@@ -1061,6 +1065,8 @@ fn code_of(err: &async_graphql::ServerError) -> Option<String> {
 struct Answer {
     response: async_graphql::Response,
     executed: bool,
+    /// The built answers in `response`'s data, spliced in as it is serialized.
+    splices: Splices,
 }
 
 impl serde::Serialize for Answer {
@@ -1131,8 +1137,9 @@ fn respond(
     if let Some((key, version)) = cache
         && status == StatusCode::OK
         && response.errors.is_empty()
-        && let Ok(data) = serde_json::to_vec(&response.data)
+        && let Ok(data) = serde_json::to_string(&response.data)
     {
+        let data = answer.splices.apply(data);
         let cost = requested_cost(response);
         let extensions = (!response.extensions.is_empty())
             .then(|| serde_json::to_string(&response.extensions).ok())
@@ -1153,9 +1160,13 @@ fn respond(
             state,
         );
     }
-    let body = serde_json::to_string(&answer).unwrap_or_else(|_| {
-        r#"{"errors":[{"message":"Internal error.","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
-    });
+    let body = serde_json::to_string(&answer).map_or_else(
+        |_| {
+            r#"{"errors":[{"message":"Internal error.","extensions":{"code":"INTERNAL"}}]}"#
+                .to_owned()
+        },
+        |body| answer.splices.apply(body),
+    );
     let mut http = (status, body).into_response();
     let headers = http.headers_mut();
     headers.insert(
