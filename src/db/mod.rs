@@ -26,6 +26,10 @@ use sea_orm::{
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
+/// A map keyed by row id, hashed with foldhash (seeded at random per map) instead of SipHash:
+/// a directory page fills and reads a thousand of them, and SipHash was a twentieth of its CPU.
+pub type IdMap<V> = std::collections::HashMap<i32, V, foldhash::fast::RandomState>;
+
 /// Counts every SQL statement run through the pool or a [`held::Held`] connection (the N+1
 /// test reads it), and logs the slow ones.
 #[derive(Debug, Clone, Default)]

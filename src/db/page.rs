@@ -14,11 +14,10 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
     SelectStatement, WindowStatement,
 };
-use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, Iterable, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, Statement, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::db::IdMap;
 use crate::db::json_rows::{self, JsonRow};
 use crate::db::pg_rows::{self, FromRow};
 use crate::error::{AppError, AppResult};
@@ -568,7 +567,7 @@ impl Listing {
         parents: &[i32],
         page: &PageRequest,
         with_total: bool,
-    ) -> AppResult<HashMap<i32, Page<M>>> {
+    ) -> AppResult<IdMap<Page<M>>> {
         self.pages_by_parent_of(db, link, parents, page, with_total, None)
             .await
     }
@@ -582,9 +581,9 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
         columns: Option<&Columns>,
-    ) -> AppResult<HashMap<i32, Page<M>>> {
+    ) -> AppResult<IdMap<Page<M>>> {
         if parents.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(IdMap::default());
         }
         let select = self.pages_select(db.get_database_backend(), link, parents, page, columns)?;
         let found = db.query_all(&select).await?;
@@ -614,7 +613,7 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
         left_out: &[&str],
-    ) -> AppResult<HashMap<i32, Page<M>>> {
+    ) -> AppResult<IdMap<Page<M>>> {
         if db.get_database_backend() == DbBackend::Postgres {
             let columns = columns::<M>(self.table, left_out);
             return self
@@ -622,7 +621,7 @@ impl Listing {
                 .await;
         }
         if parents.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(IdMap::default());
         }
         let statement = self.pages_json_statement::<M>(link, parents, page, left_out)?;
         let rows = json_rows::nested::<M>(db, statement)
@@ -697,8 +696,8 @@ impl Listing {
         page: &PageRequest,
         with_total: bool,
         rows: Vec<(i32, M)>,
-    ) -> AppResult<HashMap<i32, Page<M>>> {
-        let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
+    ) -> AppResult<IdMap<Page<M>>> {
+        let mut grouped: IdMap<Vec<M>> = IdMap::default();
         for (parent, row) in rows {
             grouped.entry(parent).or_default().push(row);
         }
@@ -977,27 +976,21 @@ pub fn few_links_statement(
 pub type Columns = Vec<(Expr, &'static str)>;
 
 /// The columns of `M`'s table to read as rows when the columns in `left_out` are not needed:
-/// each nullable one of them read as `NULL` and each non-null text one as `''` (what the model
-/// holds for a column read as JSON without it), the rest as they are; `None` when that leaves
-/// every column as it is. A directory page then reads no post bodies and no descriptions.
+/// every column but those of them that [`crate::db::pg_rows`] fills in when a statement does
+/// not read them (the nullable ones as `NULL`; the non-null text, integer and timestamp ones as
+/// `''`, `0` and the epoch: what the model holds for a column read as JSON without it,
+/// `#[serde(default)]`); `None` when that leaves every column. A directory page then reads no
+/// post bodies, descriptions, slugs or edit times it does not show.
 pub fn columns<M: JsonRow>(table: &'static str, left_out: &[&str]) -> Option<Columns> {
     let mut narrowed = false;
     let columns = <M::Entity as EntityTrait>::Column::iter()
-        .map(|column| {
+        .filter_map(|column| {
             let name = sea_orm::IdenStatic::as_str(&column);
-            let def = column.def();
-            let expr = if !left_out.contains(&name) {
-                Expr::col((Alias::new(table), Alias::new(name)))
-            } else if def.is_null() {
+            if left_out.contains(&name) && crate::db::pg_rows::unread(&column.def()).is_some() {
                 narrowed = true;
-                Expr::cust("NULL")
-            } else if matches!(def.get_column_type(), ColumnType::Text) {
-                narrowed = true;
-                Expr::val("")
-            } else {
-                Expr::col((Alias::new(table), Alias::new(name)))
-            };
-            (expr, name)
+                return None;
+            }
+            Some((Expr::col((Alias::new(table), Alias::new(name))), name))
         })
         .collect();
     narrowed.then_some(columns)

@@ -8,16 +8,19 @@
 //! which then becomes the model, with the same conversions (`ActiveModel::try_set`) a write
 //! uses.
 //!
-//! A statement whose columns do not all match the model's (a missing column, a type this module
-//! does not decode) is decoded by `FromQueryResult` as before, as are rows of other databases.
+//! A column a statement does not read (a page leaves out what no selected field shows,
+//! [`crate::db::page::columns`]) takes its type's default ([`unread`]). A statement whose
+//! columns do not all match the model's (a missing column without such a default, a type this
+//! module does not decode) is decoded by `FromQueryResult` as before, as are rows of other
+//! databases.
 
 use sea_orm::sqlx::postgres::{PgRow, PgTypeInfo};
 use sea_orm::sqlx::types::JsonValue;
 use sea_orm::sqlx::types::chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sqlx::{Column as _, Decode, Postgres, Row as _, Type};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, EntityTrait, FromQueryResult, Iterable, ModelTrait,
-    QueryResult, TryIntoModel, Value,
+    ActiveModelTrait, ColumnDef, ColumnTrait, ColumnType, EntityTrait, FromQueryResult, Iterable,
+    ModelTrait, QueryResult, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -35,21 +38,55 @@ where
 {
     fn from_pg_row(columns: &[ColumnAt<Self>], row: &PgRow) -> AppResult<Self> {
         let mut active = <M::Entity as EntityTrait>::ActiveModel::default();
-        for (column, position, kind, only_null) in columns {
-            active.try_set(*column, value(row, *position, *kind, *only_null)?)?;
+        for (column, source) in columns {
+            let value = match source {
+                Source::At(position, kind, only_null) => value(row, *position, *kind, *only_null)?,
+                Source::Unread(value) => value.clone(),
+            };
+            active.try_set(*column, value)?;
         }
         Ok(active.try_into_model()?)
     }
 }
 
-/// A column of `M`'s entity, its position in a statement's rows, its kind, and whether the
-/// statement reads it only as `NULL` (a left-out column, typed text by PostgreSQL).
-pub type ColumnAt<M> = (
-    <<M as ModelTrait>::Entity as EntityTrait>::Column,
-    usize,
-    Kind,
-    bool,
-);
+/// A column of `M`'s entity and where its value comes from.
+pub type ColumnAt<M> = (<<M as ModelTrait>::Entity as EntityTrait>::Column, Source);
+
+/// Where a column's value comes from.
+pub enum Source {
+    /// Its position in a statement's rows, its kind, and whether the statement reads it only as
+    /// `NULL` (typed text by PostgreSQL).
+    At(usize, Kind, bool),
+    /// Not read: this value ([`unread`]).
+    Unread(Value),
+}
+
+/// The value of a column of type `def` that a statement does not read: `NULL` when it may be,
+/// else its type's default (`''`, `0`, the epoch), or `None` for a column that must be read.
+pub fn unread(def: &ColumnDef) -> Option<Value> {
+    let column_type = def.get_column_type();
+    if def.is_null() {
+        return Some(match Kind::of(column_type)? {
+            Kind::Int => Value::Int(None),
+            Kind::BigInt => Value::BigInt(None),
+            Kind::Text => Value::String(None),
+            Kind::Bool => Value::Bool(None),
+            Kind::Timestamp => Value::ChronoDateTimeUtc(None),
+            Kind::Date => Value::ChronoDate(None),
+            Kind::Double => Value::Double(None),
+            Kind::Json => Value::Json(None),
+        });
+    }
+    Some(match column_type {
+        ColumnType::Text | ColumnType::String(_) | ColumnType::Char(_) => {
+            Value::String(Some(String::new()))
+        }
+        ColumnType::Integer => Value::Int(Some(0)),
+        ColumnType::BigInteger => Value::BigInt(Some(0)),
+        ColumnType::TimestampWithTimeZone => Value::ChronoDateTimeUtc(Some(DateTime::default())),
+        _ => return None,
+    })
+}
 
 /// How a column's value is read.
 #[derive(Clone, Copy)]
@@ -117,7 +154,10 @@ impl<M: FromRow> Plan<M> {
         let mut columns = Vec::new();
         for column in <M::Entity as EntityTrait>::Column::iter() {
             let name = sea_orm::IdenStatic::as_str(&column);
-            let position = read.iter().position(|c| c.name() == name)?;
+            let Some(position) = read.iter().position(|c| c.name() == name) else {
+                columns.push((column, Source::Unread(unread(&column.def())?)));
+                continue;
+            };
             let kind = Kind::of(column.def().get_column_type())?;
             let type_info = read[position].type_info();
             let only_null = if kind.reads(type_info) {
@@ -129,7 +169,7 @@ impl<M: FromRow> Plan<M> {
             } else {
                 return None;
             };
-            columns.push((column, position, kind, only_null));
+            columns.push((column, Source::At(position, kind, only_null)));
         }
         Some(Plan { columns })
     }

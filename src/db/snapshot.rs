@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
 
+use crate::db::IdMap;
 use crate::db::changes::DataVersion;
 use crate::db::page::{Listing, Page, PageRequest, Row};
 use crate::error::AppResult;
@@ -33,7 +34,7 @@ pub const MOST_ROWS: u64 = 5_000;
 pub struct Snapshot<M> {
     rows: Vec<M>,
     /// Each row's place in `rows`, by id.
-    places: HashMap<i32, usize>,
+    places: IdMap<usize>,
 }
 
 impl<M: Row> Snapshot<M> {
@@ -55,11 +56,12 @@ impl<M: Row> Snapshot<M> {
         parents: &[i32],
         page: &PageRequest,
         with_total: bool,
-    ) -> Option<HashMap<i32, Page<M>>> {
+    ) -> Option<IdMap<Page<M>>> {
         if page.after.is_some() || page.before.is_some() {
             return None;
         }
-        let mut places: HashMap<i32, Vec<usize>> = HashMap::with_capacity(parents.len());
+        let mut places: IdMap<Vec<usize>> =
+            IdMap::with_capacity_and_hasher(parents.len(), Default::default());
         for (parent, child) in links {
             if let Some(place) = self.places.get(child) {
                 places.entry(*parent).or_default().push(*place);

@@ -189,34 +189,47 @@ pub fn write_value(buf: &mut String, value: &Value) {
     }
 }
 
-/// Writes `text` as a JSON string.
+/// Writes `text` as a JSON string (escaped as serde_json escapes).
 pub fn write_str(buf: &mut String, text: &str) {
+    buf.reserve(text.len() + 2);
     buf.push('"');
     let bytes = text.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
+        if !ESCAPED[b as usize] {
+            continue;
+        }
         buf.push_str(&text[start..i]);
-        if escape.is_empty() {
-            let _ = write!(buf, "\\u{b:04x}");
-        } else {
-            buf.push_str(escape);
+        match b {
+            b'"' => buf.push_str("\\\""),
+            b'\\' => buf.push_str("\\\\"),
+            b'\n' => buf.push_str("\\n"),
+            b'\r' => buf.push_str("\\r"),
+            b'\t' => buf.push_str("\\t"),
+            0x08 => buf.push_str("\\b"),
+            0x0c => buf.push_str("\\f"),
+            _ => {
+                let _ = write!(buf, "\\u{b:04x}");
+            }
         }
         start = i + 1;
     }
     buf.push_str(&text[start..]);
     buf.push('"');
 }
+
+/// The bytes a JSON string escapes: control characters, `"` and `\`.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 /// The built answers of one request, held apart from the executor's values until the response
 /// is serialized.

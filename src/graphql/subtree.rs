@@ -14,7 +14,6 @@
 //! refuses) is resolved by the executor as before, whole: the answer is the same either way, only
 //! its cost differs. With `FAST_PATH=check` both run and must agree (the test suite runs so).
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_graphql::context::SelectionField;
@@ -23,6 +22,7 @@ use async_graphql::{Context, ContextSelectionSet, OutputType, Positioned, Server
 use futures_util::future::BoxFuture;
 
 use crate::config::FastPath;
+use crate::db::IdMap;
 use crate::db::json_rows::JsonRow;
 use crate::db::page::{Link, Listing, Page, PageArgs, PageRequest, Row, SortKey};
 use crate::db::snapshot::Snapshots;
@@ -54,7 +54,7 @@ pub trait Subtree: OutputType + 'static {
 
     /// The value of the plain field `field` of `row`, or `None` when `field` is not a plain
     /// field this module may answer (it then leaves the selection to the executor).
-    fn leaf(row: &Self::Row, field: &str) -> Option<Value>;
+    fn leaf<'r>(row: &'r Self::Row, field: &str) -> Option<Leaf<'r>>;
 
     /// The columns only some fields are made from, each with those fields (none: a column no
     /// field of this module shows). A list reads such a column only when one of its fields is
@@ -382,7 +382,7 @@ fn objects<'a, T: Subtree>(
                         let mut values = Frags::with_capacity(rows.len());
                         for row in rows {
                             match T::leaf(row, name) {
-                                Some(value) => values.push_value(&value),
+                                Some(leaf) => leaf.write(&mut values),
                                 None => return Ok(None),
                             }
                         }
@@ -533,7 +533,7 @@ fn lists_of<'a, T: Subtree>(
         let total = field.selection_set().any(|f| f.name() == "totalCount");
         // A row may sit under several parents of this level (a post under each organization it
         // is about): each distinct parent is loaded once.
-        let mut uses: HashMap<i32, usize> = HashMap::new();
+        let mut uses: IdMap<usize> = IdMap::default();
         for id in &parents {
             *uses.entry(*id).or_default() += 1;
         }
@@ -601,7 +601,7 @@ fn ones_of<'a, T: Subtree>(
         let Some(values) = objects::<T>(ctx, &refs, field).await? else {
             return Ok(None);
         };
-        let by_id: HashMap<i32, usize> = found
+        let by_id: IdMap<usize> = found
             .iter()
             .enumerate()
             .map(|(i, row)| (row.id(), i))
@@ -783,18 +783,39 @@ fn split<R>(pages: &[Page<R>], values: &Frags) -> Frags {
     raw::lists(values, pages.iter().map(|page| page.rows.len()))
 }
 
+/// The value of a plain field, written into an answer's JSON.
+pub enum Leaf<'r> {
+    /// Text, borrowed from the row.
+    Text(&'r str),
+    /// `null`.
+    Null,
+    /// Any other value.
+    Value(Value),
+}
+
+impl Leaf<'_> {
+    /// Adds this value to `frags`.
+    fn write(&self, frags: &mut Frags) {
+        match self {
+            Leaf::Text(text) => frags.push_str(text),
+            Leaf::Null => frags.push_raw("null"),
+            Leaf::Value(value) => frags.push_value(value),
+        }
+    }
+}
+
 /// A text field's value.
-pub fn text(value: &str) -> Value {
-    Value::String(value.to_owned())
+pub fn text(value: &str) -> Leaf<'_> {
+    Leaf::Text(value)
 }
 
 /// An optional text field's value.
-pub fn opt_text(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, text)
+pub fn opt_text(value: Option<&str>) -> Leaf<'_> {
+    value.map_or(Leaf::Null, text)
 }
 
 /// The value of a field of any input-capable type (scalars, enums, IDs, lists, options), as the
 /// executor writes it.
-pub fn value<T: async_graphql::InputType>(value: &T) -> Value {
-    value.to_value()
+pub fn value<T: async_graphql::InputType>(value: &T) -> Leaf<'static> {
+    Leaf::Value(value.to_value())
 }

@@ -2,7 +2,7 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Value};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::page::PageArgs;
@@ -14,7 +14,7 @@ use crate::graphql::loader::{Relation, care_domains, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::post::Post;
 use crate::graphql::region::Region;
-use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, opt_text, text, value};
+use crate::graphql::subtree::{Kind, Leaf, Linked, Resolved, Subtree, opt_text, text, value};
 use crate::graphql::vocabulary::{Tag, TargetGroup, Theme};
 use crate::vocab::{CareDomain, OrganizationSize, OrganizationStatus};
 
@@ -295,7 +295,7 @@ impl Subtree for Organization {
         ("website_domain", &["websiteDomain"]),
     ];
 
-    fn leaf(row: &organization::Model, field: &str) -> Option<Value> {
+    fn leaf<'r>(row: &'r organization::Model, field: &str) -> Option<Leaf<'r>> {
         Some(match field {
             "id" => value(&NodeType::Organization.id(row.id)),
             "slug" => text(&row.slug),

@@ -3,7 +3,7 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, InputObject, Object, Value};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use crate::db::page::PageArgs;
@@ -15,7 +15,7 @@ use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{GlobalId, NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::partner::Partner;
-use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, text, value};
+use crate::graphql::subtree::{Kind, Leaf, Linked, Resolved, Subtree, text, value};
 use crate::graphql::vocabulary::{Tag, Theme};
 use crate::vocab::{AuthorRole, PostKind, PostStatus};
 
@@ -191,7 +191,7 @@ impl Subtree for Post {
         ("moderated_by", &[]),
     ];
 
-    fn leaf(row: &post::Model, field: &str) -> Option<Value> {
+    fn leaf<'r>(row: &'r post::Model, field: &str) -> Option<Leaf<'r>> {
         Some(match field {
             "id" => value(&NodeType::Post.id(row.id)),
             "slug" => text(&row.slug),

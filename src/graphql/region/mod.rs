@@ -2,7 +2,7 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, Object, Value};
+use async_graphql::{Context, ID, Object};
 use sea_orm::sea_query::Condition;
 
 use crate::db::page::PageArgs;
@@ -13,7 +13,7 @@ use crate::graphql::connection::Conn;
 use crate::graphql::loader::{Relation, by_id, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
-use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, text, value};
+use crate::graphql::subtree::{Kind, Leaf, Linked, Resolved, Subtree, text, value};
 use crate::vocab::RegionKind;
 
 /// A region of the Netherlands: a province, or a finer region inside one.
@@ -108,7 +108,7 @@ impl Subtree for Region {
         ("name", &["name"]),
     ];
 
-    fn leaf(row: &region::Model, field: &str) -> Option<Value> {
+    fn leaf<'r>(row: &'r region::Model, field: &str) -> Option<Leaf<'r>> {
         Some(match field {
             "id" => value(&NodeType::Region.id(row.id)),
             "slug" => text(&row.slug),

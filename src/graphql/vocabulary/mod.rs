@@ -3,7 +3,7 @@
 
 pub mod mutation;
 
-use async_graphql::{Context, ID, Object, Value};
+use async_graphql::{Context, ID, Object};
 
 use crate::db::page::PageArgs;
 use crate::directory;
@@ -14,7 +14,7 @@ use crate::graphql::loader::{Relation, related_connection};
 use crate::graphql::node::{NodeId, NodeType};
 use crate::graphql::organization::Organization;
 use crate::graphql::post::Post;
-use crate::graphql::subtree::{Kind, Linked, Resolved, Subtree, opt_text, text, value};
+use crate::graphql::subtree::{Kind, Leaf, Linked, Resolved, Subtree, opt_text, text, value};
 
 /// A group of people organizations serve, e.g. children, young people, adults, older people.
 pub struct TargetGroup(pub target_group::Model);
@@ -238,12 +238,12 @@ impl Tag {
 }
 
 /// A vocabulary type's plain fields.
-fn vocabulary_leaf(
+fn vocabulary_leaf<'r>(
     node_type: NodeType,
-    (id, slug, name, description): (i32, &str, &str, Option<&str>),
+    (id, slug, name, description): (i32, &'r str, &'r str, Option<&'r str>),
     (version, updated_at): (i64, chrono::DateTime<chrono::Utc>),
     field: &str,
-) -> Option<Value> {
+) -> Option<Leaf<'r>> {
     Some(match field {
         "id" => value(&node_type.id(id)),
         "slug" => text(slug),
@@ -269,7 +269,7 @@ macro_rules! vocabulary_subtree {
                 ("description", &["description"]),
             ];
 
-            fn leaf(row: &$model::Model, field: &str) -> Option<Value> {
+            fn leaf<'r>(row: &'r $model::Model, field: &str) -> Option<Leaf<'r>> {
                 vocabulary_leaf(
                     NodeType::$type,
                     (row.id, &row.slug, &row.name, row.description.as_deref()),
