@@ -155,6 +155,10 @@ pub fn write_value(buf: &mut String, value: &Value) {
     match value {
         Value::Null => buf.push_str("null"),
         Value::Boolean(b) => buf.push_str(if *b { "true" } else { "false" }),
+        // Integers as they print; floats as serde_json writes them (shortest round trip).
+        Value::Number(n) if n.is_f64() => {
+            buf.push_str(&serde_json::to_string(n).unwrap_or_else(|_| "null".into()))
+        }
         Value::Number(n) => {
             let _ = write!(buf, "{n}");
         }
@@ -303,7 +307,7 @@ mod tests {
     fn writes_json_as_serde_does() -> Result<(), serde_json::Error> {
         let value = Value::from_json(serde_json::json!({
             "a": "quote \" back \\ new\nline \u{1} tab\t é ✓",
-            "b": [1, -2, 2.5, true, null],
+            "b": [1, -2, 2.5, 1e300, 0.1, -0.0, true, null, 18446744073709551615u64],
             "c": {}
         }))?;
         let mut buf = String::new();
