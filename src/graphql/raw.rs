@@ -62,34 +62,16 @@ impl Frags {
         self.end();
     }
 
-    /// Ends the text written into [`Frags::buf`] since the last one.
-    pub fn end(&mut self) {
+    /// Ends the text written since the last one.
+    fn end(&mut self) {
         self.ends.push(self.buf.len());
     }
 
-    /// The buffer the next text is written into (then [`Frags::end`]).
-    pub fn buf(&mut self) -> &mut String {
-        &mut self.buf
-    }
-
-    /// The texts, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// The single text (the last, when there are several), or `None`.
-    pub fn into_last(self) -> Option<String> {
-        let n = self.len();
-        if n == 0 {
-            return None;
-        }
-        let start = if n == 1 { 0 } else { self.ends[n - 2] };
-        let mut buf = self.buf;
-        buf.truncate(self.ends[n - 1]);
-        Some(if start == 0 {
-            buf
-        } else {
-            buf[start..].to_owned()
+    /// The text, when there is exactly one.
+    pub fn into_single(mut self) -> Option<String> {
+        (self.len() == 1).then(|| {
+            self.buf.truncate(self.ends[0]);
+            self.buf
         })
     }
 }
@@ -151,7 +133,7 @@ pub fn lists(items: &Frags, sizes: impl Iterator<Item = usize>) -> Frags {
 }
 
 /// Writes `value` as JSON (enums as their names, as the executor writes them).
-pub fn write_value(buf: &mut String, value: &Value) {
+fn write_value(buf: &mut String, value: &Value) {
     match value {
         Value::Null => buf.push_str("null"),
         Value::Boolean(b) => buf.push_str(if *b { "true" } else { "false" }),
@@ -194,7 +176,7 @@ pub fn write_value(buf: &mut String, value: &Value) {
 }
 
 /// Writes `text` as a JSON string (escaped as serde_json escapes).
-pub fn write_str(buf: &mut String, text: &str) {
+fn write_str(buf: &mut String, text: &str) {
     buf.reserve(text.len() + 2);
     buf.push('"');
     let bytes = text.as_bytes();

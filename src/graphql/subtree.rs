@@ -241,7 +241,7 @@ pub async fn page<T: Subtree>(
     };
     let built = connections::<T>(ctx, std::slice::from_ref(&narrow), sort, field).await;
     release(ctx).await;
-    let built = built?.and_then(Frags::into_last);
+    let built = built?.and_then(Frags::into_single);
     let built = match (built, mode) {
         (Some(value), FastPath::On) => {
             count(ctx, "built");
@@ -284,7 +284,7 @@ pub async fn one<T: Subtree>(
         _ => objects::<T>(ctx, &[&row], ctx.field()).await,
     };
     release(ctx).await;
-    let built = built?.and_then(Frags::into_last);
+    let built = built?.and_then(Frags::into_single);
     Ok(Some(resolved(ctx, built, || wrap(row))))
 }
 

@@ -70,13 +70,7 @@ where
 {
     let listed = columns::<M>(M::TABLE, left_out);
     assert!(listed.is_some(), "{}: nothing left out", M::TABLE);
-    let rows = read::<M>(app, listed.as_ref()).await;
-    assert!(
-        Plan::<M>::new(&rows[0]).is_some(),
-        "{} (narrow): not decoded by position",
-        M::TABLE
-    );
-    let by_position: Vec<M> = decode(&rows).unwrap();
+    let by_position: Vec<M> = by_position(&read::<M>(app, listed.as_ref()).await);
     let whole: Vec<M> = read::<M>(app, None)
         .await
         .iter()
@@ -102,17 +96,22 @@ where
     M: Row + FromRow + PartialEq + std::fmt::Debug,
 {
     let rows = read::<M>(app, listed.as_ref()).await;
-    assert!(
-        Plan::<M>::new(&rows[0]).is_some(),
-        "{}: not decoded by position",
-        M::TABLE
-    );
-    let by_position: Vec<M> = decode(&rows).unwrap();
+    let by_position: Vec<M> = by_position(&rows);
     let by_name: Vec<M> = rows
         .iter()
         .map(|row| M::from_query_result(row, "").unwrap())
         .collect();
     assert_eq!(by_position, by_name, "{}", M::TABLE);
+}
+
+/// `rows` decoded by position (which they must allow).
+fn by_position<M: Row + FromRow>(rows: &[sea_orm::QueryResult]) -> Vec<M> {
+    assert!(
+        Plan::<M>::new(&rows[0]).is_some(),
+        "{}: not decoded by position",
+        M::TABLE
+    );
+    decode(rows).unwrap()
 }
 
 /// The first 200 rows of `M`'s table by id (its `listed` columns, or all).
